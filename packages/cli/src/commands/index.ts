@@ -1,0 +1,11 @@
+import type { Command } from "@commander-js/extra-typings";
+import type { Io } from "../io.js";
+
+/**
+ * A command registers itself on the program. `setExit` raises the process's exit code (the highest wins),
+ * since commander's action handlers return nothing.
+ */
+export type RegisterCommand = (program: Command, io: Io, setExit: (code: number) => void) => void;
+
+/** Every command, one file each. */
+export const commands: RegisterCommand[] = [];
