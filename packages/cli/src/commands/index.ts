@@ -1,5 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { Io } from "../io.js";
+import { registerList } from "./list.js";
+import { registerRun } from "./run.js";
+import { registerTrace } from "./trace.js";
 
 /**
  * A command registers itself on the program. `setExit` raises the process's exit code (the highest wins),
@@ -8,4 +11,4 @@ import type { Io } from "../io.js";
 export type RegisterCommand = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
 /** Every command, one file each. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerList, registerRun, registerTrace];

@@ -1,0 +1,151 @@
+// Benchmark of the trace replayer. Generates a deterministic 20-million-reference Dinero IV binary trace
+// in memory (10% instruction fetches; the rest half sequential, half random data accesses; 30% of data
+// accesses are writes; seeded xorshift32), replays it through 32 KiB 4-way 32-byte LRU D- and I-caches, and
+// prints references per second and the ratio of the replayer's time to a minimal tags-only typed-array LRU
+// loop written here: the limit of this runtime for the same work without types, sizes, straddles, dirty bits
+// or statistics. Run: `node scripts/setup.mjs && node packages/core/dist/bench/replay.bench.js`.
+import { Bench } from "tinybench";
+import { parseGeometry } from "../hw/geometry.js";
+import { xorshift32 } from "../hw/tag-store.js";
+import { RefBatch, RefType } from "../replay/batch.js";
+import { TraceReplayer } from "../replay/engine.js";
+import { encodeBinary, parseTrace } from "../replay/parse.js";
+
+const REFERENCES = 20_000_000;
+const CODE = 0x0040_0000;
+const CODE_BYTES = 64 * 1024;
+const DATA = 0x1000_0000;
+const DATA_BYTES = 4 * 1024 * 1024;
+
+/** The reference mix, as the binary format's three fields. */
+function generate(
+  count: number,
+  seed: number,
+): { types: Uint8Array; addrs: Uint32Array; sizes: Uint16Array } {
+  const random = xorshift32(seed);
+  const types = new Uint8Array(count);
+  const addrs = new Uint32Array(count);
+  const sizes = new Uint16Array(count);
+  let pc = 0;
+  let sequential = 0;
+  for (let i = 0; i < count; i++) {
+    const r = random();
+    if (r % 10 === 0) {
+      // straight-line code with a taken branch now and then
+      pc = (r >>> 8) % 16 === 0 ? (random() % (CODE_BYTES / 4)) * 4 : (pc + 4) % CODE_BYTES;
+      types[i] = RefType.ifetch;
+      addrs[i] = CODE + pc;
+      sizes[i] = 4;
+      continue;
+    }
+    types[i] = (r >>> 4) % 10 < 3 ? RefType.write : RefType.read;
+    if ((r >>> 12) & 1) {
+      sequential = (sequential + 8) % DATA_BYTES;
+      addrs[i] = DATA + sequential;
+      sizes[i] = 8;
+    } else {
+      addrs[i] = DATA + (random() % (DATA_BYTES / 4)) * 4;
+      sizes[i] = 4;
+    }
+  }
+  return { types, addrs, sizes };
+}
+
+const geometry = parseGeometry("32k:4:32:lru", "bench");
+const { types, addrs, sizes } = generate(REFERENCES, 0x2545f491);
+const binary = encodeBinary(types, addrs, sizes);
+
+// The whole trace decoded once into one batch, for the engine-only measurement.
+const decoded = new RefBatch(REFERENCES, "bench.bin", "byte");
+for (const batch of parseTrace("bin", [binary], "bench.bin", REFERENCES)) {
+  decoded.types.set(batch.types);
+  decoded.addrs.set(batch.addrs);
+  decoded.sizes.set(batch.sizes);
+  decoded.count = batch.count;
+  decoded.maxEnd = batch.maxEnd;
+}
+
+/**
+ * The runtime's limit: two 256-set 4-way LRU tag arrays and a clock, 32-bit addresses, nothing else.
+ * Returns the misses so that the work cannot be optimised away.
+ */
+function minimalLoop(kinds: Uint8Array, addresses: Uint32Array, n: number): number {
+  const iTags = new Int32Array(1024).fill(-1);
+  const dTags = new Int32Array(1024).fill(-1);
+  const iStamps = new Float64Array(1024);
+  const dStamps = new Float64Array(1024);
+  let clock = 0;
+  let misses = 0;
+  for (let k = 0; k < n; k++) {
+    const a = addresses[k];
+    const tags = kinds[k] === 2 ? iTags : dTags;
+    const stamps = kinds[k] === 2 ? iStamps : dStamps;
+    const base = ((a >>> 5) & 255) << 2;
+    const tag = a >>> 13;
+    let slot = base;
+    for (; slot < base + 4; slot++) if (tags[slot] === tag) break;
+    if (slot === base + 4) {
+      misses++;
+      slot = base;
+      for (let s = base + 1; s < base + 4; s++) if (stamps[s] < stamps[slot]) slot = s;
+      tags[slot] = tag;
+    }
+    stamps[slot] = ++clock;
+  }
+  return misses;
+}
+
+function replayDecoded(): number {
+  const replayer = new TraceReplayer({ d1: geometry, i1: geometry });
+  replayer.replay(decoded);
+  const [i, d] = replayer.finish().caches;
+  return i.misses.total + d.misses.total;
+}
+
+function replayBinary(): number {
+  const replayer = new TraceReplayer({ d1: geometry, i1: geometry });
+  for (const batch of parseTrace("bin", [binary], "bench.bin")) replayer.replay(batch);
+  const [i, d] = replayer.finish().caches;
+  return i.misses.total + d.misses.total;
+}
+
+// Sanity: the engine and the minimal loop simulate the same caches, so they must count the same misses.
+const minimalMisses = minimalLoop(types, addrs, REFERENCES);
+const engineMisses = replayDecoded();
+if (minimalMisses !== engineMisses) {
+  throw new Error(`the replayer counts ${engineMisses} misses, the minimal loop ${minimalMisses}`);
+}
+console.log(
+  `trace: ${REFERENCES.toLocaleString("en")} references, ${(binary.length / 2 ** 20).toFixed(0)} MiB binary; ` +
+    `misses ${engineMisses.toLocaleString("en")} (${((100 * engineMisses) / REFERENCES).toFixed(1)}%)`,
+);
+
+let sink = 0;
+const bench = new Bench({ name: "trace replay", time: 4000, iterations: 5, warmupIterations: 2 });
+bench
+  .add("minimal tags-only LRU loop", () => {
+    sink += minimalLoop(types, addrs, REFERENCES);
+  })
+  .add("replayer, decoded batch", () => {
+    sink += replayDecoded();
+  })
+  .add("replayer, binary decode + replay", () => {
+    sink += replayBinary();
+  });
+await bench.run();
+
+const means = new Map<string, number>();
+for (const task of bench.tasks) {
+  const result = task.result;
+  if (result.state !== "completed") throw new Error(`${task.name}: ${result.state}`);
+  means.set(task.name, result.latency.mean);
+  console.log(
+    `${task.name}: mean ${result.latency.mean.toFixed(0)} ms ± ${result.latency.rme.toFixed(1)}% over ` +
+      `${result.latency.samplesCount} runs = ${(REFERENCES / result.latency.mean / 1e3).toFixed(1)} M refs/s`,
+  );
+}
+const minimal = means.get("minimal tags-only LRU loop") ?? Number.NaN;
+for (const name of ["replayer, decoded batch", "replayer, binary decode + replay"]) {
+  console.log(`${name}: ${((means.get(name) ?? Number.NaN) / minimal).toFixed(2)}x the minimal loop's time`);
+}
+if (sink === 0) console.log("(no misses?)");
