@@ -105,6 +105,8 @@ describe("flushlab list scenarios", () => {
     const c = capture();
     expect(await main(["list", "scenarios"], c.io)).toBe(0);
     const lines = c.out.trimEnd().split("\n");
+    const names = lines.map((line) => line.split(/\s+/)[0]);
+    expect(names).toEqual([...names].sort());
     expect(lines).toContainEqual(
       expect.stringMatching(
         /^fuse-writev\s+fuse_dev_write reads a user buffer through kmap_atomic after get_user_pages$/,

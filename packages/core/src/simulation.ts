@@ -1,15 +1,16 @@
 // The library API: build a machine and a kernel for one profile and drive them (createSimulation), or run a
 // scenario on a profile (runScenario). The CLI is a thin layer on these two.
 //
-// Each simulation lives in a child of the registry's tsyringe container: the profile, the machine, the kernel
-// and the plugins are registered there, and the Simulation itself is resolved by constructor injection, so
+// Each simulation lives in a child of the registry's tsyringe container: the run's spec (profile and plugins),
+// the machine and the kernel are registered there, and the Simulation itself is resolved by constructor
+// injection (class tokens only: no parameter decorator, no interface token), so
 // that two runs never share state and an embedding tool can register its own services next to them.
 import "reflect-metadata";
-import { type DependencyContainer, inject, injectable, type InjectionToken } from "tsyringe";
+import { type DependencyContainer, injectable } from "tsyringe";
 import { UserError } from "./errors.js";
 import type { Costs, MachineEvent, Violation } from "./hw/api.js";
 import { MAX_CPUS, Machine } from "./hw/machine.js";
-import { Kernel, type HookCall } from "./kernel/index.js";
+import { type HookCall, Kernel } from "./kernel/index.js";
 import { defaultContainer } from "./profile/container.js";
 import { applyPlugins, type KernelPlugin, pluginName } from "./profile/plugin.js";
 import { profileRegistry } from "./profile/registry.js";
@@ -18,10 +19,16 @@ import type { Scenario, Verdict } from "./scenario/ast.js";
 import { executeScenario, type RunOptions, type RunResult } from "./scenario/run.js";
 import type { ScenarioOpExecutor } from "./scenario/run-context.js";
 
-/** The token of the run's Profile in a simulation's container. */
-export const PROFILE: InjectionToken<Profile> = Symbol.for("flushlab.Profile");
-/** The token of the run's plugins (the profile's, then the caller's) in a simulation's container. */
-export const PLUGINS: InjectionToken<readonly KernelPlugin[]> = Symbol.for("flushlab.Plugins");
+/**
+ * What a run is of: the resolved profile and the plugins to apply (the profile's, then the caller's). Registered
+ * by instance in the run's child container; a class, so that constructor injection needs no token.
+ */
+export class RunSpec {
+  constructor(
+    readonly profile: Profile,
+    readonly plugins: readonly KernelPlugin[],
+  ) {}
+}
 
 /** What a simulation observer may listen to; every callback is optional. */
 export interface SimulationObserver {
@@ -51,17 +58,24 @@ export interface SimulationOutcome {
  */
 @injectable()
 export class Simulation {
+  /** The profile it runs. */
+  readonly profile: Profile;
+  /** The plugins applied, in order. */
+  readonly plugins: readonly KernelPlugin[];
   /** Executors of the arch-specific scenario ops the plugins bring, by op name. */
   readonly opExecutors: ReadonlyMap<string, ScenarioOpExecutor>;
   private stepCounter = 0;
   private outcome: SimulationOutcome | null = null;
 
+  /** Resolved by the run's container: the spec, then the machine and kernel registered there. */
   constructor(
-    @inject(PROFILE) readonly profile: Profile,
+    spec: RunSpec,
     readonly machine: Machine,
     readonly kernel: Kernel,
-    @inject(PLUGINS) readonly plugins: readonly KernelPlugin[],
   ) {
+    const { profile, plugins } = spec;
+    this.profile = profile;
+    this.plugins = plugins;
     applyPlugins(kernel, plugins, profile);
     const ops = new Map<string, ScenarioOpExecutor>();
     for (const plugin of plugins) {
@@ -148,7 +162,9 @@ export interface SimulationOptions {
 export function createSimulation(options: SimulationOptions): Simulation {
   const registry = options.container ?? defaultContainer();
   const profile =
-    typeof options.profile === "string" ? profileRegistry(registry).resolve(options.profile) : options.profile;
+    typeof options.profile === "string"
+      ? profileRegistry(registry).resolve(options.profile)
+      : options.profile;
   const cpus = options.cpus ?? profile.defaultCpus;
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > Math.min(profile.maxCpus, MAX_CPUS)) {
     throw new UserError(
@@ -157,13 +173,18 @@ export function createSimulation(options: SimulationOptions): Simulation {
     );
   }
   const child = registry.createChildContainer();
-  const config = { ...profile.machineConfig(cpus), ...(options.seed === undefined ? {} : { seed: options.seed }) };
+  const config = {
+    ...profile.machineConfig(cpus),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  };
   const machine = new Machine(config, profile.id);
   const kernel = new Kernel(machine, { layout: profile.layout, era: profile.era, where: profile.id });
-  child.registerInstance(PROFILE, profile);
+  child.registerInstance(
+    RunSpec,
+    new RunSpec(profile, [...profile.createPlugins(), ...(options.plugins ?? [])]),
+  );
   child.registerInstance(Machine, machine);
   child.registerInstance(Kernel, kernel);
-  child.registerInstance(PLUGINS, [...profile.createPlugins(), ...(options.plugins ?? [])]);
   const simulation = child.resolve(Simulation);
   child.registerInstance(Simulation, simulation);
   return simulation;
@@ -175,12 +196,26 @@ export function createSimulation(options: SimulationOptions): Simulation {
  * stopped the run, with the message). A mistake in the scenario (or a failing plugin) is thrown as a UserError
  * naming file:line:col (or the plugin). Deterministic: the same inputs give a byte-identical JSON result.
  */
-export function runScenario(scenario: Scenario, profile: string | Profile, options: RunOptions = {}): RunResult {
+export function runScenario(
+  scenario: Scenario,
+  profile: string | Profile,
+  options: RunOptions = {},
+): RunResult {
   const registry = options.container ?? defaultContainer();
   const resolved = typeof profile === "string" ? profileRegistry(registry).resolve(profile) : profile;
-  return executeScenario(scenario, resolved, (cpus) =>
-    createSimulation({ profile: resolved, plugins: options.plugins, cpus, container: registry, seed: options.seed }),
-  options);
+  return executeScenario(
+    scenario,
+    resolved,
+    (cpus) =>
+      createSimulation({
+        profile: resolved,
+        plugins: options.plugins,
+        cpus,
+        container: registry,
+        seed: options.seed,
+      }),
+    options,
+  );
 }
 
 export {
@@ -193,5 +228,10 @@ export {
   type RunViolation,
   type StepRef,
 } from "./scenario/run.js";
-export { type RunBinding, type RunState, type ScenarioOpExecutor, StepContext } from "./scenario/run-context.js";
+export {
+  type RunBinding,
+  type RunState,
+  type ScenarioOpExecutor,
+  StepContext,
+} from "./scenario/run-context.js";
 export { renderValue, type TraceEvent, type TraceStep } from "./scenario/run-trace.js";

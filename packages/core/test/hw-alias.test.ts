@@ -105,6 +105,10 @@ describe("aliases in virtually indexed caches", () => {
     m.kernelSpace.setPte(kalias, pte(PFN, { user: false }));
     m.store(0, kalias, 7, "kernel");
     expect(m.load(0, COLOUR1)).toBe(0);
-    expect(m.violations[0]).toMatchObject({ kind: "stale-read", colour: 1, writer: { va: kalias, colour: 0 } });
+    expect(m.violations[0]).toMatchObject({
+      kind: "stale-read",
+      colour: 1,
+      writer: { va: kalias, colour: 0 },
+    });
   });
 });

@@ -28,7 +28,9 @@ describe("physical memory", () => {
 
   it("refuses other page sizes with a UserError naming the field", () => {
     expect(() => new PhysicalMemory(2048)).toThrow(UserError);
-    expect(() => new PhysicalMemory(32 * KiB, "profile foo: pageSize")).toThrow(/^page size 32768 is not one of/);
+    expect(() => new PhysicalMemory(32 * KiB, "profile foo: pageSize")).toThrow(
+      /^page size 32768 is not one of/,
+    );
   });
 });
 
@@ -94,7 +96,15 @@ describe("the MMU", () => {
 
 describe("costs", () => {
   it("counts hits, misses, write-backs, maintenance and computes cycles from the table", () => {
-    const costs = { hit: 2, miss: 100, writeback: 50, uncached: 70, lineOp: 3, wholeCacheOp: 500, tlbFlush: 11 };
+    const costs = {
+      hit: 2,
+      miss: 100,
+      writeback: 50,
+      uncached: 70,
+      lineOp: 3,
+      wholeCacheOp: 500,
+      tlbFlush: 11,
+    };
     const m = machine({ costs });
     const space = userSpace(m);
     space.setPte(VA, pte(PFN, { executable: true }));
@@ -123,7 +133,13 @@ describe("costs", () => {
       wholeCacheOps: 0,
     });
     expect(result.perCpu[0].i).toMatchObject({ fetchHits: 1, fetchMisses: 1, wholeCacheOps: 1 });
-    expect(result).toMatchObject({ uncachedAccesses: 1, tlbFlushes: 1, dmaReads: 1, dmaWrites: 0, linesMaintained: 3 });
+    expect(result).toMatchObject({
+      uncachedAccesses: 1,
+      tlbFlushes: 1,
+      dmaReads: 1,
+      dmaWrites: 0,
+      linesMaintained: 3,
+    });
     const hits = 3;
     const misses = 3;
     expect(result.cycles).toBe(hits * 2 + misses * 100 + 1 * 50 + 1 * 70 + 2 * 3 + 1 * 500 + 1 * 11);
@@ -232,7 +248,9 @@ describe("configuration", () => {
       "invalid cache geometry (size 3000, 4 ways, 32-byte lines): the size must be a power of two.",
     ]);
     expect(where(() => new Machine({ ...base, icache: l1({ ways: 3 }) }))[0]).toBe("machine.icache");
-    expect(where(() => new Machine({ ...base, dcache: l1({ size: 64 * KiB, ways: 1, lineSize: 8192 }) }))).toEqual([
+    expect(
+      where(() => new Machine({ ...base, dcache: l1({ size: 64 * KiB, ways: 1, lineSize: 8192 }) })),
+    ).toEqual([
       "machine.dcache",
       "a 8192-byte line is larger than a 4096-byte page: a line must lie within one page.",
     ]);
@@ -241,9 +259,9 @@ describe("configuration", () => {
       "machine.costs.miss",
       "a cost must be a non-negative number of cycles, not -1.",
     ]);
-    expect(where(() => new Machine({ ...base, icache: l1({ lineSize: 64 }), icacheFillsFromDcache: true }))[0]).toBe(
-      "machine.icacheFillsFromDcache",
-    );
+    expect(
+      where(() => new Machine({ ...base, icache: l1({ lineSize: 64 }), icacheFillsFromDcache: true }))[0],
+    ).toBe("machine.icacheFillsFromDcache");
     expect(where(() => new Machine({ ...base, seed: 0.5 }))[0]).toBe("machine.seed");
     expect(where(() => new Machine({ ...base, pageSize: 3 }, "profile arm11.yaml"))[0]).toBe(
       "profile arm11.yaml.pageSize",
@@ -256,7 +274,12 @@ describe("configuration", () => {
       expect(m.colours).toBe(Math.max(1, (8 * KiB) / pageSize));
     }
     const m = new Machine(base);
-    expect(m.config).toMatchObject({ smpCoherent: false, maintenanceBroadcast: false, dmaCoherent: false, seed: 1 });
+    expect(m.config).toMatchObject({
+      smpCoherent: false,
+      maintenanceBroadcast: false,
+      dmaCoherent: false,
+      seed: 1,
+    });
     expect(m.config.dcache.sets).toBe(256);
   });
 });

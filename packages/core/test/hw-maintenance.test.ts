@@ -22,18 +22,36 @@ describe("maintenance scopes act on exactly their lines", () => {
     const { m, space, d } = twoColours();
     // [C0 + 16, C0 + 80) covers lines 0, 1 and 2 of the colour-0 alias.
     const op = m.maintain(0, "d", "clean", { scope: "va", start: C0 + 16, length: 64, asid: space.asid });
-    expect(op).toEqual({ cpu: 0, cache: "d", kind: "clean", scope: "va", start: C0 + 16, length: 64, asid: space.asid, linesTouched: 3 });
+    expect(op).toEqual({
+      cpu: 0,
+      cache: "d",
+      kind: "clean",
+      scope: "va",
+      start: C0 + 16,
+      length: 64,
+      asid: space.asid,
+      linesTouched: 3,
+    });
     expect(dirtyLines(d)).toBe(2);
     expect([m.peekMemory(PA), m.peekMemory(PA + 32), m.peekMemory(PA + 64)]).toEqual([0xa0, 0xa1, 0xa2]);
     // A clean of clean lines acts on nothing; an invalidate drops them.
-    expect(m.maintain(0, "d", "clean", { scope: "va", start: C0, length: 96, asid: space.asid }).linesTouched).toBe(0);
-    expect(m.maintain(0, "d", "invalidate", { scope: "va", start: C0, length: 96, asid: space.asid }).linesTouched).toBe(3);
+    expect(
+      m.maintain(0, "d", "clean", { scope: "va", start: C0, length: 96, asid: space.asid }).linesTouched,
+    ).toBe(0);
+    expect(
+      m.maintain(0, "d", "invalidate", { scope: "va", start: C0, length: 96, asid: space.asid }).linesTouched,
+    ).toBe(3);
     expect(d.lineOps).toEqual({ clean: 3 + 3, invalidate: 3, flush: 0 });
   });
 
   it("by VA on an unmapped page of a physically tagged cache: lines examined, none touched", () => {
     const { m, space } = twoColours();
-    const op = m.maintain(0, "d", "flush", { scope: "va", start: 0x0005_0000, length: PAGE, asid: space.asid });
+    const op = m.maintain(0, "d", "flush", {
+      scope: "va",
+      start: 0x0005_0000,
+      length: PAGE,
+      asid: space.asid,
+    });
     expect(op.linesTouched).toBe(0);
     expect(m.cpus[0].dcache.lineOps.flush).toBe(PAGE / 32);
   });
@@ -45,7 +63,34 @@ describe("maintenance scopes act on exactly their lines", () => {
     expect(dirtyLines(d)).toBe(3);
     expect([m.peekMemory(PA + 4 * 32), m.peekMemory(PA + 5 * 32)]).toEqual([0xb4, 0xb5]);
     expect(slotsHolding(d, PA + 4 * 32)).toEqual([]);
-    expect(m.maintain(0, "d", "flush", { scope: "pa-colour", pa: PA, length: PAGE, colour: 0 }).linesTouched).toBe(3);
+    expect(
+      m.maintain(0, "d", "flush", { scope: "pa-colour", pa: PA, length: PAGE, colour: 0 }).linesTouched,
+    ).toBe(3);
+  });
+
+  it("by PA at a colour over several pages: page k at colour + k, as a contiguous temporary mapping", () => {
+    const m = machine();
+    const space = userSpace(m);
+    space.setPte(C1, pte(PFN)); // colour 1
+    space.setPte(C1 + PAGE, pte(PFN + 1)); // colour 0
+    m.store(0, C1, 1);
+    m.store(0, C1 + PAGE, 2);
+    const op = m.maintain(0, "d", "clean", { scope: "pa-colour", pa: PA, length: 2 * PAGE, colour: 1 });
+    expect(op.linesTouched).toBe(2);
+    expect([m.peekMemory(PA), m.peekMemory(PA + PAGE)]).toEqual([1, 2]);
+  });
+
+  it("by PA at a colour of an I-cache that aliases while the D-cache does not (Cortex-A9-like)", () => {
+    const m = machine({ dcache: l1({ indexing: "pipt" }) });
+    expect(m.colours).toBe(1);
+    const space = userSpace(m);
+    space.setPte(C1, pte(PFN, { executable: true }));
+    m.ifetch(0, C1 + 64);
+    const at = (colour: number) =>
+      m.maintain(0, "i", "invalidate", { scope: "pa-colour", pa: PA, length: PAGE, colour }).linesTouched;
+    expect(at(0)).toBe(0);
+    expect(at(1)).toBe(1);
+    expect(() => at(2)).toThrow(/not one of the 2 colours/);
   });
 
   it("by PA at every colour: the copies at both colours", () => {
@@ -78,7 +123,9 @@ describe("maintenance scopes act on exactly their lines", () => {
     space.setPte(C0, pte(PFN));
     m.store(0, C0, 1);
     space.clearPte(C0);
-    expect(m.maintain(0, "d", "clean", { scope: "va", start: C0, length: 4, asid: space.asid }).linesTouched).toBe(1);
+    expect(
+      m.maintain(0, "d", "clean", { scope: "va", start: C0, length: 4, asid: space.asid }).linesTouched,
+    ).toBe(1);
     expect(m.peekMemory(PA)).toBe(1);
   });
 });
@@ -166,7 +213,12 @@ describe("the DMA device", () => {
     expect(m.load(0, C0)).toBe(0); // a clean cached copy
     m.dmaWrite(PA, 9);
     expect(m.load(0, C0)).toBe(0);
-    expect(m.violations[0]).toMatchObject({ kind: "stale-read", expected: 9, got: 0, writer: { cpu: -1, va: null, colour: null } });
+    expect(m.violations[0]).toMatchObject({
+      kind: "stale-read",
+      expected: 9,
+      got: 0,
+      writer: { cpu: -1, va: null, colour: null },
+    });
     m.maintain(0, "d", "invalidate", { scope: "va", start: C0, length: 32, asid: space.asid });
     expect(m.load(0, C0)).toBe(9);
 
@@ -214,7 +266,11 @@ describe("the I-cache", () => {
   });
 
   it("icacheCoherent (x86-like): fetches always see the newest store", () => {
-    const { m } = code({ icacheCoherent: true, dcache: l1({ indexing: "pipt" }), icache: l1({ indexing: "pipt" }) });
+    const { m } = code({
+      icacheCoherent: true,
+      dcache: l1({ indexing: "pipt" }),
+      icache: l1({ indexing: "pipt" }),
+    });
     m.store(0, CODE, 1);
     expect(m.ifetch(0, CODE)).toBe(1);
     m.store(0, CODE, 2);

@@ -87,7 +87,10 @@ function run(
   const spaces: AddressSpace[] = [m.createSpace("a"), m.createSpace("b")];
   const pageSize = m.config.pageSize;
   for (const alias of map) {
-    spaces[alias.space].setPte(alias.page * pageSize, pte(0x100 + alias.frame, { executable: true, cacheable: alias.cacheable }));
+    spaces[alias.space].setPte(
+      alias.page * pageSize,
+      pte(0x100 + alias.frame, { executable: true, cacheable: alias.cacheable }),
+    );
   }
   let last = "";
   accesses.forEach((access, step) => {
@@ -123,10 +126,13 @@ describe("coherence properties", () => {
       fc.integer(),
     ],
     { numRuns: 150 },
-  )("(a) a PIPT machine with SMP coherence never violates, whatever the aliases and CPUs", (g, cpus, map, accesses, seed) => {
-    const m = run({ ...base, cpus, dcache: g, icache: g, smpCoherent: true, seed }, map, accesses);
-    expect(m.violations).toEqual([]);
-  });
+  )(
+    "(a) a PIPT machine with SMP coherence never violates, whatever the aliases and CPUs",
+    (g, cpus, map, accesses, seed) => {
+      const m = run({ ...base, cpus, dcache: g, icache: g, smpCoherent: true, seed }, map, accesses);
+      expect(m.violations).toEqual([]);
+    },
+  );
 
   test.prop(
     [
@@ -152,14 +158,29 @@ describe("coherence properties", () => {
   );
 
   test.prop(
-    [geometry(), fc.integer({ min: 1, max: 3 }), aliases(fc.boolean()), program(["load", "store", "ifetch"], 3), fc.integer()],
+    [
+      geometry(),
+      fc.integer({ min: 1, max: 3 }),
+      aliases(fc.boolean()),
+      program(["load", "store", "ifetch"], 3),
+      fc.integer(),
+    ],
     { numRuns: 60 },
-  )("(c) the same inputs and seed give byte-identical violations and costs", (g, cpus, map, accesses, seed) => {
-    const init = { ...base, cpus, dcache: g, icache: { ...g, writePolicy: "write-through" as const }, seed };
-    const result = () => {
-      const m = run(init, map, accesses);
-      return JSON.stringify({ violations: m.violations, costs: m.costs() });
-    };
-    expect(result()).toBe(result());
-  });
+  )(
+    "(c) the same inputs and seed give byte-identical violations and costs",
+    (g, cpus, map, accesses, seed) => {
+      const init = {
+        ...base,
+        cpus,
+        dcache: g,
+        icache: { ...g, writePolicy: "write-through" as const },
+        seed,
+      };
+      const result = () => {
+        const m = run(init, map, accesses);
+        return JSON.stringify({ violations: m.violations, costs: m.costs() });
+      };
+      expect(result()).toBe(result());
+    },
+  );
 });

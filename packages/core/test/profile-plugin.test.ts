@@ -12,7 +12,13 @@ import {
 } from "../src/kernel/index.js";
 import { createRegistry } from "../src/profile/container.js";
 import { FLUSH_ALL, getFlushAllHooks } from "../src/profile/generic.js";
-import { definePluginHooks, type KernelPlugin, PluginError, rawKernel } from "../src/profile/plugin.js";
+import {
+  definePluginHooks,
+  describeTaps,
+  type KernelPlugin,
+  PluginError,
+  rawKernel,
+} from "../src/profile/plugin.js";
 import { registerPlugin } from "../src/profile/registry.js";
 import { parseScenario } from "../src/scenario/parse.js";
 import { createSimulation, runScenario, type Simulation } from "../src/simulation.js";
@@ -29,7 +35,7 @@ function onePage(sim: Simulation): Page {
 }
 
 /** The maintenance operations one direct hook call issues. */
-function opsOf<K extends HookName>(sim: Simulation, run: () => void): MaintenanceOp[] {
+function opsOf(sim: Simulation, run: () => void): MaintenanceOp[] {
   const ops: MaintenanceOp[] = [];
   const off = sim.observe({
     machine: (event) => {
@@ -81,13 +87,21 @@ describe("plugins: replace and add", () => {
     const plain = createSimulation({ profile: "generic/vivt@flush-all" });
     const replaced = createSimulation({ profile: "generic/vivt@flush-all", plugins: [replacer] });
     const pages = [onePage(plain), onePage(replaced)];
-    expect(opsOf(plain, () => plain.kernel.callHook("flush_dcache_page", pages[0])).map((o) => o.scope)).toEqual([
-      "all",
-      "all",
-    ]);
+    expect(
+      opsOf(plain, () => plain.kernel.callHook("flush_dcache_page", pages[0])).map((o) => o.scope),
+    ).toEqual(["all", "all"]);
     expect(opsOf(replaced, () => replaced.kernel.callHook("flush_dcache_page", pages[1]))).toEqual([]);
     // every other hook keeps flush-all's behaviour
-    expect(opsOf(replaced, () => replaced.kernel.callHook("flush_anon_page", replaced.kernel.task("t").mm!.vmas[0], pages[1], replaced.kernel.task("t").mm!.vmas[0].start))).toHaveLength(2);
+    expect(
+      opsOf(replaced, () =>
+        replaced.kernel.callHook(
+          "flush_anon_page",
+          replaced.kernel.task("t").mm!.vmas[0],
+          pages[1],
+          replaced.kernel.task("t").mm!.vmas[0].start,
+        ),
+      ),
+    ).toHaveLength(2);
   });
 
   it("a plugin that adds to a hook runs before the architecture's tap, which still runs", () => {
@@ -129,9 +143,14 @@ describe("plugins: replace and add", () => {
       ["d", "flush", "all"],
       ["i", "invalidate", "all"],
     ]);
+    expect(describeTaps(sim.kernel).flush_dcache_page).toEqual([
+      { name: FLUSH_ALL, stage: 0 },
+      { name: "asm-generic", stage: 1000 },
+    ]);
     // asm-generic taps nothing of its own above the default
     const generic = createSimulation({ profile: "generic/vivt@asm-generic" });
-    expect(generic.kernel.hooks.flush_dcache_page.taps.map((t) => t.name)).toEqual(["asm-generic"]);
+    for (const taps of Object.values(describeTaps(generic.kernel)))
+      expect(taps.map((t) => t.name)).toEqual(["asm-generic"]);
   });
 
   it("plugin-owned hooks are per kernel, found through the kernel a plugin was given", () => {
@@ -179,17 +198,18 @@ describe("plugins: errors are the plugin's, never a KernelBug or a stack trace",
           {
             name: "typo",
             apply(kernel) {
-              (kernel.hooks as unknown as Record<string, { tap: (n: string, f: () => void) => void }>).flush_dcache.tap(
-                "typo",
-                () => {},
-              );
+              (
+                kernel.hooks as unknown as Record<string, { tap: (n: string, f: () => void) => void }>
+              ).flush_dcache.tap("typo", () => {});
             },
           },
         ],
       }),
     );
     expect(error.where).toBe("plugin typo");
-    expect(error.message).toMatch(/^plugin typo taps the hook "flush_dcache", which does not exist \(did you mean flush_dcache_page/);
+    expect(error.message).toMatch(
+      /^plugin typo taps the hook "flush_dcache", which does not exist \(did you mean flush_dcache_page/,
+    );
   });
 
   it("a throw inside a tap is reported as the plugin's, at the scenario step", () => {
@@ -202,7 +222,9 @@ describe("plugins: errors are the plugin's, never a KernelBug or a stack trace",
         });
       },
     };
-    const error = catchUserError(() => runScenario(scenario, "generic/vivt@asm-generic", { plugins: [plugin] }));
+    const error = catchUserError(() =>
+      runScenario(scenario, "generic/vivt@asm-generic", { plugins: [plugin] }),
+    );
     expect(error).toBeInstanceOf(PluginError);
     expect((error as PluginError).hook).toBe("flush_dcache_page");
     // get_user_pages calls flush_dcache_page first: the error names that step (fuse.yaml line 12)
@@ -223,7 +245,9 @@ describe("plugins: errors are the plugin's, never a KernelBug or a stack trace",
         });
       },
     };
-    const result = runScenario(parseScenario(FUSE, "fuse.yaml"), "generic/vivt@asm-generic", { plugins: [plugin] });
+    const result = runScenario(parseScenario(FUSE, "fuse.yaml"), "generic/vivt@asm-generic", {
+      plugins: [plugin],
+    });
     expect(result.verdict).toBe("bug");
     expect(result.reason).toMatchObject({
       kind: "bug",

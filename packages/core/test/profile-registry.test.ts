@@ -3,7 +3,7 @@ import type { DependencyContainer } from "tsyringe";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../src/errors.js";
 import { Machine } from "../src/hw/machine.js";
-import { Kernel, STAGE_ARCH } from "../src/kernel/index.js";
+import { Kernel } from "../src/kernel/index.js";
 import {
   createRegistry,
   defaultContainer,
@@ -11,13 +11,8 @@ import {
   listProfiles,
 } from "../src/profile/container.js";
 import type { KernelPlugin } from "../src/profile/plugin.js";
-import {
-  profileRegistry,
-  registerCpu,
-  registerPlugin,
-  registerPolicy,
-} from "../src/profile/registry.js";
-import { createSimulation, PLUGINS, PROFILE, Simulation } from "../src/simulation.js";
+import { profileRegistry, registerCpu, registerPlugin, registerPolicy } from "../src/profile/registry.js";
+import { createSimulation, RunSpec, Simulation } from "../src/simulation.js";
 
 const GENERIC = [
   "generic/pipt@asm-generic",
@@ -99,7 +94,11 @@ describe("the registry", () => {
     expect(config.userTop).toBe(profile.layout.pageOffset);
     const pipt = profileRegistry(createRegistry()).resolve("generic/pipt@asm-generic");
     expect(pipt.colours).toBe(1);
-    expect(pipt.machineConfig()).toMatchObject({ icacheCoherent: true, dmaCoherent: true, smpCoherent: true });
+    expect(pipt.machineConfig()).toMatchObject({
+      icacheCoherent: true,
+      dmaCoherent: true,
+      smpCoherent: true,
+    });
   });
 
   it("names what is unknown and lists what is known", () => {
@@ -114,7 +113,9 @@ describe("the registry", () => {
       "unknown profile toy/up@9.9; known policies for toy: 1.0, 2.0.",
     );
     expect(userError(() => registry.resolve("toy/up@1.0+nope", "--profile")).where).toBe("--profile");
-    expect(userError(() => registry.resolve("toy/up@1.0+nope")).message).toMatch(/no plugin "nope"; known plugins: toy-only/);
+    expect(userError(() => registry.resolve("toy/up@1.0+nope")).message).toMatch(
+      /no plugin "nope"; known plugins: toy-only/,
+    );
     expect(userError(() => registry.resolve("generic/pipt@asm-generic+toy-only")).message).toMatch(
       /plugin toy-only applies to toy profiles only/,
     );
@@ -135,7 +136,11 @@ describe("the registry", () => {
   it("takes CPUs, policies and plugins from an arch's register function, with their figures", () => {
     const container = createRegistry(registerToyArch);
     const registry = profileRegistry(container);
-    expect(registry.ids().filter((id) => id.startsWith("toy/"))).toEqual(["toy/smp@1.0", "toy/smp@2.0", "toy/up@1.0"]);
+    expect(registry.ids().filter((id) => id.startsWith("toy/"))).toEqual([
+      "toy/smp@1.0",
+      "toy/smp@2.0",
+      "toy/up@1.0",
+    ]);
     const smp = registry.resolve("toy/smp@1.0+toy-only");
     expect(smp.defaultCpus).toBe(2);
     expect(smp.pageSize).toBe(8192);
@@ -193,15 +198,9 @@ describe("the registry", () => {
 
 describe("the simulation's container", () => {
   it("injects the Simulation by constructor: design:paramtypes lists every parameter's type", () => {
-    // tsyringe injects undefined for a parameter whose metadata is missing: keep this list exact. @injectable()
-    // writes the @inject tokens over the emitted types of their slots (profile: an interface; plugins: an array).
-    const params = Reflect.getMetadata("design:paramtypes", Simulation) as unknown[];
-    expect(params).toHaveLength(4);
-    expect(params[0]).toMatchObject({ token: PROFILE });
-    expect(params[1]).toBe(Machine);
-    expect(params[2]).toBe(Kernel);
-    expect(params[3]).toMatchObject({ token: PLUGINS });
-    expect(params.every((p) => p !== undefined)).toBe(true);
+    // tsyringe injects undefined (or Object) for a parameter whose metadata is missing, as after an
+    // `import type` of a class: keep this list exact.
+    expect(Reflect.getMetadata("design:paramtypes", Simulation)).toEqual([RunSpec, Machine, Kernel]);
   });
 
   it("builds a child container per run holding that run's profile, machine, kernel and plugins", () => {
@@ -212,7 +211,7 @@ describe("the simulation's container", () => {
     expect(a.kernel).not.toBe(b.kernel);
     expect(a.kernel.machine).toBe(a.machine);
     expect(container.isRegistered(Machine)).toBe(false);
-    expect(container.isRegistered(PROFILE)).toBe(false);
+    expect(container.isRegistered(RunSpec)).toBe(false);
     // state of one run does not leak into the other
     const task = a.kernel.createTask("t");
     a.kernel.enter(task.threads[0]);
@@ -232,14 +231,18 @@ describe("the simulation's container", () => {
 
   it("refuses a CPU count the profile's CPU cannot have", () => {
     const container = createRegistry(registerToyArch);
-    expect(userError(() => createSimulation({ profile: "toy/up@1.0", cpus: 2, container })).where).toBe("cpus");
-    expect(createSimulation({ profile: "generic/pipt@asm-generic", cpus: 4, container }).machine.config.cpus).toBe(4);
+    expect(userError(() => createSimulation({ profile: "toy/up@1.0", cpus: 2, container })).where).toBe(
+      "cpus",
+    );
+    expect(
+      createSimulation({ profile: "generic/pipt@asm-generic", cpus: 4, container }).machine.config.cpus,
+    ).toBe(4);
   });
 
-  it("resolves the tokens of the run in the child container", () => {
+  it("resolves the run's spec, machine and kernel from the default container when given none", () => {
     const sim = createSimulation({ profile: "generic/pipt@asm-generic" });
     expect(sim.profile.id).toBe("generic/pipt@asm-generic");
-    expect(PLUGINS).toBeTypeOf("symbol");
-    expect(STAGE_ARCH).toBe(0);
+    expect(sim.plugins).toEqual([]);
+    expect(sim.kernel.machine).toBe(sim.machine);
   });
 });

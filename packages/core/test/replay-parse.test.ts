@@ -20,7 +20,8 @@ function parseAll(
   const refs: number[][] = [];
   for (const batch of parseTrace(format, chunks, "t.trace", batchSize)) {
     for (let i = 0; i < batch.count; i++) {
-      refs.push([batch.types[i], batch.addrs[i], batch.sizes[i], batch.origins[i]]);
+      const origin = batch.originKind === "line" ? batch.origins[i] : batch.firstOffset + 8 * i;
+      refs.push([batch.types[i], batch.addrs[i], batch.sizes[i], origin]);
     }
   }
   return refs;

@@ -8,7 +8,8 @@ import { catalogFiles, defaultOps, parseScenario } from "../src/scenario/index.j
 import { KITCHEN_SINK, withSteps } from "./scenario-fixtures.js";
 
 const FILE = "fuzz.yaml";
-const TIME_BOUND_MS = 1000;
+// generous, since other test files run in parallel; a hang would take forever, not 2 s
+const TIME_BOUND_MS = 2000;
 
 const seeds = [
   KITCHEN_SINK,
@@ -114,10 +115,10 @@ describe("the parser under fuzzing", () => {
           if (parseOutcome(text) !== "ok") errors++;
         },
       ),
-      { numRuns: 3000, seed: 0x5eed },
+      { numRuns: 1500, seed: 0x5eed },
     );
     // the mutations do reach the error paths
-    expect(errors).toBeGreaterThan(1000);
+    expect(errors).toBeGreaterThan(500);
   });
 
   it("random step lines built from the vocabulary", () => {
@@ -164,13 +165,13 @@ describe("the parser under fuzzing", () => {
           .join("\n");
         if (parseOutcome(withSteps(steps)) === "ok") parsed++;
       }),
-      { numRuns: 3000, seed: 42 },
+      { numRuns: 1500, seed: 42 },
     );
     expect(parsed).toBeGreaterThan(0);
   });
 
   it("deeply nested documents", () => {
-    for (const text of ["[".repeat(100000), `a:\n${" - ".repeat(5000)}x`, "{a: ".repeat(20000)]) {
+    for (const text of ["[".repeat(10000), `a:\n${" - ".repeat(3000)}x`, "{a: ".repeat(10000)]) {
       expect(parseOutcome(text)).toMatch(/^fuzz\.yaml/);
     }
   });

@@ -13,12 +13,14 @@ export interface ScenarioListing {
   file: string;
 }
 
-/** The bundled scenarios, parsed (a broken catalog file is reported as the UserError it raises). */
+/** The bundled scenarios, parsed, by name (a broken catalog file is reported as the UserError it raises). */
 export function listScenarios(): ScenarioListing[] {
-  return catalogFiles().map((file) => {
-    const scenario = loadScenarioFile(file);
-    return { name: scenario.name, title: scenario.title, file };
-  });
+  return catalogFiles()
+    .map((file) => {
+      const scenario = loadScenarioFile(file);
+      return { name: scenario.name, title: scenario.title, file };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function columns(rows: [string, string][]): string {
@@ -37,7 +39,9 @@ export function listCommand(what: "profiles" | "scenarios", options: ListOptions
   if (what === "scenarios") {
     const scenarios = listScenarios();
     io.stdout(
-      options.json ? `${JSON.stringify(scenarios, null, 2)}\n` : columns(scenarios.map((s) => [s.name, s.title])),
+      options.json
+        ? `${JSON.stringify(scenarios, null, 2)}\n`
+        : columns(scenarios.map((s) => [s.name, s.title])),
     );
     return;
   }

@@ -32,7 +32,10 @@ export const registerRun: RegisterCommand = (program, io, setExit) => {
     .command("run")
     .description("run a scenario on a profile: the verdict, each violation with its context, the costs")
     .argument("<scenario>", "a scenario file (YAML or JSON)")
-    .requiredOption("--profile <id>", "the profile, such as generic/vivt@asm-generic (see flushlab list profiles)")
+    .requiredOption(
+      "--profile <id>",
+      "the profile, such as generic/vivt@asm-generic (see flushlab list profiles)",
+    )
     .option("--trace", "also print the trace: every hook call and maintenance operation, step by step")
     .option("--json", "print a JSON document instead of text")
     .action((file, options) => {

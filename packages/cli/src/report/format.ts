@@ -16,7 +16,10 @@ export function describeWriter(writer: StoreOrigin | null, source: StepRef | nul
   if (writer === null) return "the initial content of memory";
   const step = source ? describeStep(source) : `step ${writer.step}`;
   if (writer.cpu < 0) return `the device, ${step}`;
-  const alias = writer.va === null ? "" : `, va ${hex(writer.va)}${writer.colour === null ? "" : ` colour ${writer.colour}`}`;
+  const alias =
+    writer.va === null
+      ? ""
+      : `, va ${hex(writer.va)}${writer.colour === null ? "" : ` colour ${writer.colour}`}`;
   return `${step}, on cpu ${writer.cpu}${alias}`;
 }
 
@@ -73,7 +76,11 @@ export function traceLines(trace: readonly TraceStep[]): string[] {
   const lines: string[] = [];
   for (const step of trace) {
     const heading =
-      step.index < 0 ? "set-up" : step.where === "" ? step.text || "finish" : `step ${step.index} (${step.where}) ${step.actor}: ${step.text}`;
+      step.index < 0
+        ? "set-up"
+        : step.where === ""
+          ? step.text || "finish"
+          : `step ${step.index} (${step.where}) ${step.actor}: ${step.text}`;
     lines.push(`  ${heading}`);
     for (const event of step.events) lines.push(`    ${"  ".repeat(event.depth)}${describeEvent(event)}`);
   }

@@ -2,7 +2,14 @@
 // (`Observation fuse-writev generic/vivt@asm-generic stale 1`, the number being the violations), the expectation
 // and the reason, then each violation with its context, then the costs (and the trace with --trace).
 import type { Costs } from "@flushlab/core";
-import { describeReason, describeResidence, describeStep, describeWriter, hex, traceLines } from "./format.js";
+import {
+  describeReason,
+  describeResidence,
+  describeStep,
+  describeWriter,
+  hex,
+  traceLines,
+} from "./format.js";
 import type { RunReport, RunReporter } from "./types.js";
 
 /** The verdict line. */
@@ -12,7 +19,9 @@ export function observationLine(report: RunReport): string {
 }
 
 function costLines(costs: Costs): string[] {
-  const lines = [`Costs: ${costs.linesMaintained} cache lines maintained, ${costs.cycles} cycles (estimated)`];
+  const lines = [
+    `Costs: ${costs.linesMaintained} cache lines maintained, ${costs.cycles} cycles (estimated)`,
+  ];
   costs.perCpu.forEach((cpu, i) => {
     for (const [name, c] of [
       ["D", cpu.d],
@@ -48,7 +57,8 @@ export const textReporter: RunReporter = {
       out.push("");
       out.push(`Violation ${i + 1} of ${result.violations.length}: ${v.kind}`);
       out.push(`  at ${v.source ? describeStep(v.source) : "the end of the run"}`);
-      const alias = v.va === null ? "" : `, va ${hex(v.va)}${v.colour === null ? "" : ` (colour ${v.colour})`}`;
+      const alias =
+        v.va === null ? "" : `, va ${hex(v.va)}${v.colour === null ? "" : ` (colour ${v.colour})`}`;
       out.push(`  ${v.actor || "-"} on cpu ${v.cpu < 0 ? "(device)" : v.cpu}${alias}, pa ${hex(v.pa)}`);
       out.push(`  expected ${hex(v.expected)}, got ${hex(v.got)}`);
       out.push(`  written by ${describeWriter(v.writer, v.writerSource)}`);

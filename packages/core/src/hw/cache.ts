@@ -23,6 +23,7 @@ export type FillHook = (linePa: number, bytes: number) => void;
  * it translated to and the ASID of the translating space; each uses what its indexing needs.
  */
 export class Cache {
+  /** Tags (virtual or physical line numbers), dirty bits and replacement state, per slot. */
   readonly tagStore: TagStore;
   /** Per slot: physical line number (pa >>> lineShift) of the line held. */
   readonly lineOf: Int32Array;
@@ -34,10 +35,15 @@ export class Cache {
   readonly data: Uint32Array;
   /** Number of page colours of this cache at the machine's page size (1: no aliasing). */
   readonly colours: number;
+  /** Geometry figures, copied from `geometry` for the access path. */
   readonly ways: number;
+  /** Number of sets. */
   readonly sets: number;
+  /** Line size in bytes. */
   readonly lineSize: number;
+  /** log2 of the line size. */
   readonly lineShift: number;
+  /** 32-bit words per line. */
   readonly wordsPerLine: number;
 
   /** Whether the last read/write hit. */
@@ -47,14 +53,19 @@ export class Cache {
   /** Where a miss looks before memory (an I-cache that fills from the D-cache); null: memory only. */
   fillSource: Cache | null = null;
 
-  /** Hits and misses of reads (an I-cache's fetches), writes; write-backs; maintenance. */
+  /** Read hits (an I-cache's fetch hits). */
   readHits = 0;
+  /** Read misses (an I-cache's fetch misses). */
   readMisses = 0;
+  /** Write hits. */
   writeHits = 0;
+  /** Write misses (allocating or not). */
   writeMisses = 0;
+  /** Dirty lines written back: evictions, cleans, flushes, snoops. */
   writebacks = 0;
   /** Line maintenance operations by kind: each line position examined counts one. */
   readonly lineOps: Record<MaintenanceKind, number> = { clean: 0, invalidate: 0, flush: 0 };
+  /** Whole-cache maintenance operations. */
   wholeCacheOps = 0;
 
   private readonly tags: Int32Array;
@@ -238,11 +249,6 @@ export class Cache {
     return n;
   }
 
-  /** Whether `slot` holds a line. */
-  valid(slot: number): boolean {
-    return this.tags[slot] !== -1;
-  }
-
   /** Whether `slot` holds a dirty line. */
   isDirty(slot: number): boolean {
     return this.tags[slot] !== -1 && this.dirty[slot] !== 0;
@@ -318,8 +324,8 @@ export class Cache {
   }
 
   /**
-   * Maintenance of physical line `paLine` as a mapping at page colour `colour` would reach it: VIPT indexes
-   * the set from the colour, PIPT by physical address (colour ignored). A VIVT cache cannot be addressed
+   * Maintenance of physical line `paLine` as a mapping at page colour `colour` (modulo this cache's colours)
+   * would reach it: VIPT indexes the set from the colour, PIPT by physical address (colour ignored). A VIVT cache cannot be addressed
    * this way (its tags are virtual): that is a bug of the caller, which must map the page at a VA.
    */
   maintainAtColour(paLine: number, colour: number, kind: MaintenanceKind): number {

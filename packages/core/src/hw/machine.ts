@@ -28,7 +28,13 @@ import type {
 import { Cache } from "./cache.js";
 import { buildCosts, type MachineCounters, resolveCostTable } from "./cost.js";
 import { Cpu, wireCoherence } from "./cpu.js";
-import { type CacheGeometry, type CacheGeometryInit, cacheGeometry, colourOf, pageColours } from "./geometry.js";
+import {
+  type CacheGeometry,
+  type CacheGeometryInit,
+  cacheGeometry,
+  colourOf,
+  pageColours,
+} from "./geometry.js";
 import { PhysicalMemory, pageShiftOf } from "./memory.js";
 import { AddressSpace, checkAddress, hex, IFETCH, LOAD, Mmu, STORE } from "./mmu.js";
 import { Oracle } from "./oracle.js";
@@ -145,11 +151,17 @@ export function resolveMachineConfig(config: MachineInit, where = "machine"): Re
 
 /** The machine of the hardware model (see the file comment for the path of an access). */
 export class Machine implements MachineApi {
+  /** The validated configuration, every default resolved. */
   readonly config: ResolvedMachineConfig;
+  /** The kernel page table (ASID 0), shared by every CPU. */
   readonly kernelSpace: AddressSpace;
+  /** Number of D-cache page colours (1: no aliasing). */
   readonly colours: number;
+  /** Physical memory (with the oracle's shadow plane). */
   readonly memory: PhysicalMemory;
+  /** The coherence oracle. */
   readonly oracle: Oracle;
+  /** The CPUs, by index. */
   readonly cpus: readonly Cpu[];
   /** The cost table in force (defaults with the configuration's overrides). */
   readonly costTable: Readonly<CostTable>;
@@ -216,6 +228,7 @@ export class Machine implements MachineApi {
     return this.spaces.get(asid);
   }
 
+  /** Make `space` (created by this machine; null: none) the current user space of `cpu`. */
   setCurrentSpace(cpu: number, space: AddressSpaceApi | null): void {
     const c = this.cpu(cpu);
     if (space !== null && (!(space instanceof AddressSpace) || this.spaces.get(space.asid) !== space)) {
@@ -226,10 +239,12 @@ export class Machine implements MachineApi {
     c.space = space;
   }
 
+  /** The current user space of `cpu`. */
   currentSpace(cpu: number): AddressSpace | null {
     return this.cpu(cpu).space;
   }
 
+  /** The step and actor stamped on the following stores and violations. */
   setContext(step: number, actor: string): void {
     this.oracle.setContext(step, actor);
   }
@@ -368,7 +383,8 @@ export class Machine implements MachineApi {
    *   kernel space for kernel addresses), ignoring permissions; lines of unmapped pages are skipped.
    * - `pa-colour`: as a contiguous temporary mapping whose first page has colour `colour` would reach the
    *   lines (page k of the range at colour + k). VIPT: set from the colour; PIPT: by pa; VIVT: an Error
-   *   (arch code must map the page at a VA). For an I-cache with fewer colours, the colour is taken modulo.
+   *   (arch code must map the page at a VA). `colour` must be below the D-cache's or the maintained cache's
+   *   number of colours, whichever is larger; a cache with fewer colours takes it modulo its own.
    * - `pa-all`: every copy of each line at every colour. - `all`: the whole cache.
    * linesTouched: lines acted on (clean: dirty lines written back; invalidate/flush: lines dropped).
    */
@@ -394,17 +410,20 @@ export class Machine implements MachineApi {
       }
       case "pa-colour": {
         checkRange(scope.pa, scope.length, "maintain(pa-colour)");
-        if (!Number.isInteger(scope.colour) || scope.colour < 0 || scope.colour >= this.colours) {
-          throw new Error(
-            `maintain(pa-colour): colour ${scope.colour} is not one of the ${this.colours} colours`,
-          );
+        const colours = Math.max(this.colours, pick(this.cpus[cpu], cache).colours);
+        if (!Number.isInteger(scope.colour) || scope.colour < 0 || scope.colour >= colours) {
+          throw new Error(`maintain(pa-colour): colour ${scope.colour} is not one of the ${colours} colours`);
         }
         for (const target of targets) {
           const c = pick(target, cache);
           const firstPage = scope.pa >>> this.pageShift;
           forEachLine(c, scope.pa, scope.length, (line, linePa) => {
-            const colour = scope.colour + (linePa >>> this.pageShift) - firstPage;
-            linesTouched += c.maintainAtColour(line, colour % this.colours, kind);
+            // Page k of the range sits at colour + k in a contiguous temporary mapping (modulo in the cache).
+            linesTouched += c.maintainAtColour(
+              line,
+              scope.colour + (linePa >>> this.pageShift) - firstPage,
+              kind,
+            );
           });
         }
         break;
@@ -508,11 +527,13 @@ export class Machine implements MachineApi {
 
   // ── Memory, colours, results ─────────────────────────────────────────────────────────────────────────
 
+  /** Physical memory as it is (no cache, no oracle). */
   peekMemory(pa: Address): number {
     checkAddress(pa, "peekMemory");
     return this.memory.read(pa);
   }
 
+  /** Initial content: `value` at `pa` in memory and in the oracle's shadow (written by nobody), no cache effect. */
   pokeMemory(pa: Address, value: number): void {
     checkAddress(pa, "pokeMemory");
     value >>>= 0;
@@ -520,10 +541,12 @@ export class Machine implements MachineApi {
     this.oracle.poke(pa, value);
   }
 
+  /** The D-cache colour of `va`. */
   colourOf(va: Address): number {
     return colourOf(this.config.dcache, this.config.pageSize, va);
   }
 
+  /** Violations so far (then, after finish(), the end-of-run ones too). */
   get violations(): readonly Violation[] {
     return this.oracle.violations;
   }
@@ -538,10 +561,12 @@ export class Machine implements MachineApi {
     return this.oracle.violations;
   }
 
+  /** The counters and estimated cycles so far. */
   costs(): Costs {
     return buildCosts(this.cpus, this.counters, this.costTable);
   }
 
+  /** Subscribe to events; returns the unsubscribe function. */
   observe(observer: MachineObserver): () => void {
     this.observers = [...this.observers, observer];
     this.observing = true;

@@ -4,23 +4,27 @@
 // counts its cost). To keep that walk cheap, each space keeps, beside its Map of PTE objects (the API view),
 // the same entries packed into a two-level table of 32-bit words (pfn and permission bits), which is what
 // translate() reads: two array loads, no object, no allocation.
-import type { AccessKind, Address, AddressSpaceApi, Fault, Pte } from "./api.js";
+import type { Address, AddressSpaceApi, Fault, Pte } from "./api.js";
 
-/** Access codes of the hot path (numbers, so that no string is compared per access). */
+/** Access code of a load (numbers, so that no string is compared per access). */
 export const LOAD = 0;
+/** Access code of a store. */
 export const STORE = 1;
+/** Access code of an instruction fetch. */
 export const IFETCH = 2;
 /** One of LOAD, STORE, IFETCH. */
 export type AccessCode = 0 | 1 | 2;
 
-/** The AccessKind of an access code. */
-export const ACCESS_KINDS: readonly AccessKind[] = Object.freeze(["load", "store", "ifetch"] as AccessKind[]);
-
-/** Bits of a packed PTE: `pfn * 32 + bits` (0: no PTE). */
+// A packed PTE is `pfn * 32 + bits`; 0 means no PTE.
+/** Packed PTE bit: present. */
 export const PTE_PRESENT = 1;
+/** Packed PTE bit: writable. */
 export const PTE_WRITABLE = 2;
+/** Packed PTE bit: executable. */
 export const PTE_EXECUTABLE = 4;
+/** Packed PTE bit: accessible in user mode. */
 export const PTE_USER = 8;
+/** Packed PTE bit: cacheable. */
 export const PTE_CACHEABLE = 16;
 const PTE_FLAG_BITS = 5;
 
@@ -63,7 +67,9 @@ export class AddressSpace implements AddressSpaceApi {
   setPte(va: Address, pte: Pte): void {
     checkVirtual(va, "setPte");
     if (!Number.isInteger(pte.pfn) || pte.pfn < 0 || pte.pfn >= 2 ** (32 - this.pageShift)) {
-      throw new RangeError(`setPte(${hex(va)}) in ${this.name}: pfn ${pte.pfn} is outside 32-bit physical memory`);
+      throw new RangeError(
+        `setPte(${hex(va)}) in ${this.name}: pfn ${pte.pfn} is outside 32-bit physical memory`,
+      );
     }
     const entry: Readonly<Pte> = Object.freeze({
       pfn: pte.pfn,

@@ -63,16 +63,6 @@ export class Oracle {
     this.context = this.contextSteps.length - 1;
   }
 
-  /** The current step. */
-  get currentStep(): number {
-    return this.contextSteps[this.context];
-  }
-
-  /** The current actor. */
-  get currentActor(): string {
-    return this.contextActors[this.context];
-  }
-
   private frameOf(pfn: number): Origins | undefined {
     if (pfn === this.lastPfn) return this.lastFrame;
     const frame = this.frames.get(pfn);

@@ -1,7 +1,7 @@
 // Containers: a fresh one with core's profiles (createRegistry), the shared default (defaultContainer), and
 // the listing of what a container holds. Architecture packages add theirs with their own register functions:
 // `const container = createRegistry(registerArmProfiles, registerMipsProfiles)`.
-import { container as globalContainer, type DependencyContainer } from "tsyringe";
+import { type DependencyContainer, container as globalContainer } from "tsyringe";
 import { registerGenericProfiles } from "./generic.js";
 import { type ProfileListing, profileRegistry } from "./registry.js";
 

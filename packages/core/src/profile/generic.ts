@@ -7,6 +7,8 @@
 // - generic/vipt-32k@asm-generic: 32 KiB 4-way VIPT write-back caches at 4 KiB pages (2 colours), no flushing.
 // All have 4 KiB pages, 32 KiB 4-way caches of 32-byte lines, one CPU unless a scenario asks for more, and
 // highmem (so that scenarios placing frames in highmem run on them, as on a 32-bit x86 with HIGHMEM).
+
+import { SyncHook } from "tapable";
 import type { DependencyContainer } from "tsyringe";
 import type { CacheGeometryInit } from "../hw/geometry.js";
 import { HOOK_NAMES, type HookName, STAGE_ARCH } from "../kernel/hooks.js";
@@ -14,7 +16,6 @@ import type { Kernel } from "../kernel/index.js";
 import { definePluginHooks, type KernelPlugin } from "./plugin.js";
 import { registerCpu, registerPolicy } from "./registry.js";
 import type { CpuSpec, PolicySpec } from "./types.js";
-import { SyncHook } from "tapable";
 
 /** The architecture name of core's built-in profiles. */
 export const GENERIC_ARCH = "generic";

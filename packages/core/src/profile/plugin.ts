@@ -7,7 +7,7 @@
 // trace: a hook name that does not exist, a throw inside apply, a throw inside one of its taps.
 import { isUserError, UserError } from "../errors.js";
 import { isKernelBug, isKernelRefusal } from "../kernel/errors.js";
-import { HOOK_NAMES, type KernelHooks } from "../kernel/hooks.js";
+import { HOOK_NAMES, type HookName, type KernelHooks } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/index.js";
 import type { ScenarioOpExecutor } from "../scenario/run-context.js";
 import type { Profile } from "./types.js";
@@ -20,8 +20,8 @@ import type { Profile } from "./types.js";
  * const flushOnKunmap: KernelPlugin = {
  *   name: "flush-on-kunmap",
  *   apply(kernel) {
- *     kernel.hooks.kunmap_atomic.tap({ name: "flush-on-kunmap", stage: STAGE_OVERRIDE }, (kvaddr) => {
- *       kernel.machine.maintain(kernel.currentCpu, "d", "flush", { scope: "all" });
+ *     kernel.hooks.kunmap_atomic.tap({ name: "flush-on-kunmap", stage: STAGE_OVERRIDE }, () => {
+ *       kernel.maintain("d", "flush", { scope: "all" }); // on the current CPU
  *       return undefined; // add to the hook: the architecture's kunmap_atomic still runs
  *     });
  *   },
@@ -35,8 +35,8 @@ export interface KernelPlugin {
   apply(kernel: Kernel, profile: Profile): void;
   /**
    * Scenario operations this plugin brings (arch-specific ops such as MIPS `kmap_coherent`), by op name. The
-   * op must also be in the scenario op table (`registerOp`) for the parser to accept it; a profile whose
-   * plugins bring no executor for an arch op refuses it with a UserError naming the profile.
+   * op must also be in the scenario op table (`registerOp`) for the parser to accept it; on a profile whose
+   * plugins bring no executor for it, a step using it ends the run with the verdict `error`, saying so.
    */
   readonly ops?: Readonly<Record<string, ScenarioOpExecutor>>;
 }
@@ -229,7 +229,10 @@ export function applyPlugins(kernel: Kernel, plugins: readonly KernelPlugin[], p
 export function pluginName(plugin: KernelPlugin): string {
   const name = (plugin as { name?: unknown } | null)?.name;
   if (typeof name !== "string" || name.trim() === "") {
-    throw new UserError("plugin", "a plugin must be an object with a non-empty `name` and an `apply` method.");
+    throw new UserError(
+      "plugin",
+      "a plugin must be an object with a non-empty `name` and an `apply` method.",
+    );
   }
   return name;
 }
@@ -251,4 +254,23 @@ export function definePluginHooks<T extends object>(create: () => T): (kernel: K
     }
     return hooks;
   };
+}
+
+/** One tap of a hook, as {@link describeTaps} lists it. */
+export interface TapInfo {
+  /** The tapping plugin's name (`asm-generic` for the kernel's default). */
+  readonly name: string;
+  readonly stage: number;
+}
+
+/**
+ * Who implements each hook on a kernel: every hook's taps in the order a call runs them (stage order). Shows
+ * which hooks a plugin replaced or added to, and what an architecture left to asm-generic.
+ */
+export function describeTaps(kernel: Kernel): Record<HookName, TapInfo[]> {
+  const out = {} as Record<HookName, TapInfo[]>;
+  for (const name of HOOK_NAMES) {
+    out[name] = rawKernel(kernel).hooks[name].taps.map((tap) => ({ name: tap.name, stage: tap.stage ?? 0 }));
+  }
+  return out;
 }

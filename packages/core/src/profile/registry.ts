@@ -7,13 +7,7 @@ import { UserError } from "../errors.js";
 import { type CacheGeometry, cacheGeometry, pageColours } from "../hw/geometry.js";
 import { MAX_CPUS, type MachineInit } from "../hw/machine.js";
 import { defaultKernelLayout } from "../kernel/layout.js";
-import {
-  formatProfileId,
-  isProfileGlob,
-  type ProfileId,
-  parseProfileId,
-  parseProfilePattern,
-} from "./id.js";
+import { formatProfileId, isProfileGlob, type ProfileId, parseProfileId, parseProfilePattern } from "./id.js";
 import type { KernelPlugin } from "./plugin.js";
 import type { CpuSpec, PluginSpec, PolicySpec, Profile } from "./types.js";
 
@@ -168,7 +162,10 @@ export class ProfileRegistry {
     const { plugins } = glob;
     const matches = this.ids().filter((id) => glob.matches({ ...parseProfileId(id), plugins }));
     if (matches.length === 0) {
-      throw new UserError(where, `the profile glob "${pattern}" matches no profile (${this.knownSummary()}).`);
+      throw new UserError(
+        where,
+        `the profile glob "${pattern}" matches no profile (${this.knownSummary()}).`,
+      );
     }
     const suffix = plugins.map((p) => `+${p}`).join("");
     const ids = matches.map((id) => `${id}${suffix}`);

@@ -2,9 +2,10 @@
 // memory layout), policies (a kernel era or a named flush policy: the plugins that implement the arch's hooks,
 // and the era parameters generic code needs) and stackable plugins; a profile id `arch/cpu@policy[+plugin...]`
 // picks one of each and the registry resolves it into a Profile.
+
+import type { CostTable } from "../hw/api.js";
 import type { CacheGeometry, CacheGeometryInit } from "../hw/geometry.js";
 import type { MachineInit } from "../hw/machine.js";
-import type { CostTable } from "../hw/api.js";
 import type { KernelEra } from "../kernel/index.js";
 import type { KernelLayout } from "../kernel/layout.js";
 import type { ProfileId } from "./id.js";

@@ -44,8 +44,13 @@ export class RefBatch {
   readonly addrs: Float64Array;
   /** Size in bytes per reference (0 for a `c` or `v` record means the whole cache). */
   readonly sizes: Uint32Array;
-  /** Where each reference came from: a line number (text formats) or a byte offset (binary). */
+  /**
+   * Where each reference came from, for error messages: its line number (text formats). Empty for the
+   * binary format, whose records are consecutive 8-byte records: see {@link firstOffset}.
+   */
   readonly origins: Float64Array;
+  /** Binary format: the byte offset of reference 0; reference i is at `firstOffset + 8 i`. */
+  firstOffset = 0;
   /** How many references are valid. */
   count = 0;
   /** The largest `address + size` in the batch, so that a consumer can check its range once per batch. */
@@ -61,16 +66,20 @@ export class RefBatch {
     this.types = new Uint8Array(capacity);
     this.addrs = new Float64Array(capacity);
     this.sizes = new Uint32Array(capacity);
-    this.origins = new Float64Array(capacity);
+    this.origins = new Float64Array(originKind === "line" ? capacity : 0);
   }
 
-  /** Append one reference (the batch must not be full). */
+  /**
+   * Append one reference (the batch must not be full); `origin` is its line number, or for the binary format
+   * its byte offset (kept for the first reference only, the others following at 8-byte steps).
+   */
   push(type: number, address: number, size: number, origin: number): void {
     const i = this.count++;
     this.types[i] = type;
     this.addrs[i] = address;
     this.sizes[i] = size;
-    this.origins[i] = origin;
+    if (this.originKind === "line") this.origins[i] = origin;
+    else if (i === 0) this.firstOffset = origin;
     const end = address + size;
     if (end > this.maxEnd) this.maxEnd = end;
   }
@@ -90,6 +99,6 @@ export class RefBatch {
   where(i: number): string {
     return this.originKind === "line"
       ? `${this.source}:${this.origins[i]}`
-      : `${this.source}: byte offset ${this.origins[i]}`;
+      : `${this.source}: byte offset ${this.firstOffset + 8 * i}`;
   }
 }

@@ -137,6 +137,8 @@ class ReplayCache {
   /** Addresses must be below this for a tag (address / way size) to fit the TagStore's 31 bits. */
   readonly addressLimit: number;
   clock = 0;
+  /** Indices collected for the other cache during the current {@link run}. */
+  private collected = 0;
 
   constructor(
     readonly name: string,
@@ -165,13 +167,51 @@ class ReplayCache {
    * Replay, in order, the references of `batch` that this cache takes: all of them (`list` null), or those
    * at the `count` indices in `list`. The indices of references this cache does not take, and of
    * invalidates (which both caches take), go to `collect` for the other cache's pass; returns how many.
-   *
-   * The common case, a demand access within one line of an LRU or FIFO cache, runs inline with the cache's
-   * state in locals and without data-dependent branches on the access type; the rest go to {@link demand}
-   * and {@link record}. Invalid slots always have dirty 0 and stamp 0 (stamps of valid lines start at 1),
-   * so the victim is simply the slot with the smallest stamp, the first invalid one if any.
    */
   run(batch: RefBatch, list: Int32Array | null, count: number, collect: Int32Array | null): number {
+    this.collected = 0;
+    const skip = collect === null ? -1 : RefType.ifetch;
+    let j = 0;
+    while (j < count) {
+      if (this.policy !== RANDOM) j = this.runInline(batch, list, j, count, collect, skip);
+      if (j === count) break;
+      // one reference the inline loop does not take
+      const k = list === null ? j : list[j];
+      const type = batch.types[k];
+      if (type === skip) collect![this.collected++] = k;
+      else {
+        if (type === RefType.invalidate && collect !== null) collect[this.collected++] = k;
+        if (type > RefType.misc) this.record(type, batch.addrs[k], batch.sizes[k]);
+        else {
+          const size = batch.sizes[k];
+          this.demand(
+            type,
+            batch.addrs[k],
+            type === RefType.ifetch ? size : Math.min(size, this.maxDataSize),
+          );
+        }
+      }
+      j++;
+    }
+    return this.collected;
+  }
+
+  /**
+   * The common case, inline: demand reads, writes and instruction fetches within one line of an LRU or FIFO
+   * cache, from index `from`, until `count` or the first reference it leaves to {@link run} (a misc or
+   * other record, a straddling access, a size of 0 at a line boundary); returns that index. It calls nothing,
+   * keeps the cache's state in locals, and has no data-dependent branch on the access type. Invalid slots
+   * always have dirty 0 and stamp 0 (valid lines' stamps start at 1), so the victim is simply the slot with
+   * the smallest stamp, the first invalid one if any.
+   */
+  private runInline(
+    batch: RefBatch,
+    list: Int32Array | null,
+    from: number,
+    count: number,
+    collect: Int32Array | null,
+    skip: number,
+  ): number {
     const types = batch.types;
     const addrs = batch.addrs;
     const sizes = batch.sizes;
@@ -188,13 +228,10 @@ class ReplayCache {
     const writeThrough = 1 - writeBack;
     const writeAllocate = this.writeAllocate;
     const lru = this.policy === LRU;
-    const inline = this.policy !== RANDOM;
     const maxData = this.maxDataSize;
-    // the one demand type this pass leaves to the other cache (instruction fetches, in the D-cache's pass
-    // when there is an I-cache), else none
-    const skip = collect === null ? -1 : RefType.ifetch;
     let clock = this.clock;
-    // inline demand accesses: all of them, the writes, the instruction fetches; and their misses
+    let collected = this.collected;
+    // demand accesses: all of them, the writes, the instruction fetches; and their misses
     let fetches = 0;
     let writes = 0;
     let ifetches = 0;
@@ -204,8 +241,8 @@ class ReplayCache {
     let bytesFrom = 0;
     let bytesTo = 0;
     let writeBacks = 0;
-    let collected = 0;
-    for (let j = 0; j < count; j++) {
+    let j = from;
+    for (; j < count; j++) {
       const k = list === null ? j : list[j];
       const type = types[k];
       if (type === skip) {
@@ -220,16 +257,7 @@ class ReplayCache {
       // than 2^32 apart are equal exactly when their low 32 bits are; and replay()'s range check keeps the
       // tag, address / way size, below 2^31.
       const line = (address * invLine) | 0;
-      // out of line: misc and the records, straddling accesses (and sizes 0, whose last byte is below the
-      // address), random replacement
-      if (type > RefType.ifetch || !inline || (((address + size - 1) * invLine) | 0) !== line) {
-        if (type === RefType.invalidate && collect !== null) collect[collected++] = k;
-        this.clock = clock;
-        if (type > RefType.misc) this.record(type, address, sizes[k]);
-        else this.demand(type, address, size);
-        clock = this.clock;
-        continue;
-      }
+      if (type > RefType.ifetch || (((address + size - 1) * invLine) | 0) !== line) break;
       // types 0..2 here: write and ifetch as 0/1 by arithmetic, since a branch on a trace's random mix of
       // reads and writes mispredicts
       const write = type & 1;
@@ -268,6 +296,7 @@ class ReplayCache {
       dirty[slot] = write & writeBack;
     }
     this.clock = clock;
+    this.collected = collected;
     counters[RefType.read] += fetches - writes - ifetches;
     counters[RefType.write] += writes;
     counters[RefType.ifetch] += ifetches;
@@ -277,7 +306,7 @@ class ReplayCache {
     counters[BYTES_FROM] += bytesFrom;
     counters[BYTES_TO] += bytesTo;
     counters[WRITE_BACKS] += writeBacks;
-    return collected;
+    return j;
   }
 
   /**

@@ -4,8 +4,7 @@
 // StepContext for the step they execute.
 import { UserError } from "../errors.js";
 import type { Address, MachineApi } from "../hw/api.js";
-import type { Kernel } from "../kernel/index.js";
-import type { File, Page, SgMiter, Task, Vma } from "../kernel/index.js";
+import type { File, Kernel, Page, SgMiter, Task, Vma } from "../kernel/index.js";
 import type { Profile } from "../profile/types.js";
 import type { AddressArg, Arg, Scenario, SourceLocation, Step } from "./ast.js";
 import { flagsOption, intOption, type OpSpec, wordOption } from "./ops.js";
@@ -118,7 +117,11 @@ export class StepContext {
   }
 
   /** A binding, checked to be of `kind`. */
-  binding<K extends RunBinding["kind"]>(name: string, kind: K, where?: SourceLocation): Extract<RunBinding, { kind: K }> {
+  binding<K extends RunBinding["kind"]>(
+    name: string,
+    kind: K,
+    where?: SourceLocation,
+  ): Extract<RunBinding, { kind: K }> {
     const binding = this.run.bindings.get(name);
     if (!binding) this.fail(`\`${name}\` is not bound (no earlier step bound it with -> ${name})`, where);
     if (binding.kind !== kind) this.fail(`\`${name}\` is a ${binding.kind} binding, not a ${kind}`, where);
@@ -228,7 +231,8 @@ export class StepContext {
 
   private nth(pages: readonly Page[], i: number, arg: AddressArg): Page {
     const page = pages[i];
-    if (page === undefined) this.fail(`\`${arg.base}\` has ${pages.length} page(s), not a page ${i}`, arg.where);
+    if (page === undefined)
+      this.fail(`\`${arg.base}\` has ${pages.length} page(s), not a page ${i}`, arg.where);
     return page;
   }
 

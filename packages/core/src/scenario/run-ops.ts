@@ -1,7 +1,8 @@
 // The executors of core's scenario operations (ops.ts): each does what its op's table entry says through the
 // kernel model's public API (kernel/index.ts), or, for the device, through the machine's DMA port. The names
 // of the Linux functions each one drives are in the op table (`linux`) and in the kernel's methods.
-import type { MapDecl, Protection } from "./ast.js";
+
+import type { Kernel, MmapRequest } from "../kernel/index.js";
 import {
   type DmaDirection,
   FOLL_WRITE,
@@ -14,7 +15,7 @@ import {
   SG_MITER_TO_SG,
   type Task,
 } from "../kernel/index.js";
-import type { Kernel, MmapRequest } from "../kernel/index.js";
+import type { MapDecl, Protection } from "./ast.js";
 import type { ScenarioOpExecutor, StepContext } from "./run-context.js";
 
 /** PROT_* bits of a protection. */
@@ -304,7 +305,9 @@ export const CORE_EXECUTORS: Readonly<Record<string, ScenarioOpExecutor>> = Obje
   dma_write(ctx: StepContext) {
     const pa = ctx.address(ctx.arg(0));
     const value = ctx.arg(1);
-    ctx.words(value, ctx.len(value)).forEach((word, i) => ctx.machine.dmaWrite(pa + 4 * i, word));
+    ctx.words(value, ctx.len(value)).forEach((word, i) => {
+      ctx.machine.dmaWrite(pa + 4 * i, word);
+    });
   },
   dma_read(ctx: StepContext) {
     const pa = ctx.address(ctx.arg(0));

@@ -3,8 +3,8 @@
 // the accesses, the DMA transfers, the TLB flushes and the violations, each at the depth of the hook call
 // it happened in. Every value is rendered into plain JSON so that a trace is byte-identical across runs.
 import type { MachineApi, MachineEvent, MaintenanceOp } from "../hw/api.js";
-import { File, type HookCall, type HookName, Mm, Page, PteRef, SgMiter, Task, Vma } from "../kernel/index.js";
 import type { Kernel } from "../kernel/index.js";
+import { File, type HookCall, type HookName, Mm, Page, PteRef, SgMiter, Task, Vma } from "../kernel/index.js";
 
 /** One event of a step's trace. `depth`: how many hook calls were open (0: the step's own code). */
 export type TraceEvent =
@@ -16,7 +16,13 @@ export type TraceEvent =
       readonly depth: number;
       readonly cpu: number;
     }
-  | { readonly type: "hook-exit"; readonly hook: HookName; readonly depth: number; readonly result: string; readonly error: string | null }
+  | {
+      readonly type: "hook-exit";
+      readonly hook: HookName;
+      readonly depth: number;
+      readonly result: string;
+      readonly error: string | null;
+    }
   | {
       readonly type: "access";
       readonly access: "load" | "store" | "ifetch";
@@ -30,7 +36,13 @@ export type TraceEvent =
       readonly depth: number;
     }
   | { readonly type: "maintenance"; readonly op: MaintenanceOp; readonly depth: number }
-  | { readonly type: "dma"; readonly access: "read" | "write"; readonly pa: number; readonly value: number; readonly depth: number }
+  | {
+      readonly type: "dma";
+      readonly access: "read" | "write";
+      readonly pa: number;
+      readonly value: number;
+      readonly depth: number;
+    }
   | { readonly type: "tlb-flush"; readonly cpu: number; readonly asid: number | null; readonly depth: number }
   | { readonly type: "violation"; readonly kind: string; readonly pa: number; readonly depth: number };
 
@@ -66,7 +78,9 @@ export function renderValue(value: unknown): string {
   if (typeof value === "object") {
     const record = value as Record<string, unknown>;
     if (typeof record.pfn === "number" && typeof record.present === "boolean") {
-      const bits = ["present", "writable", "executable", "user", "cacheable"].filter((k) => record[k] === true);
+      const bits = ["present", "writable", "executable", "user", "cacheable"].filter(
+        (k) => record[k] === true,
+      );
       return `pte(pfn ${hex(record.pfn)} ${bits.join(",")})`;
     }
     if (typeof record.name === "string") return `${record.name}`;
@@ -109,14 +123,27 @@ export class TraceRecorder {
   }
 
   private onEnter(call: HookCall): void {
-    this.push({ type: "hook", hook: call.hook, args: call.args.map(renderValue), depth: this.depth, cpu: call.cpu });
+    this.push({
+      type: "hook",
+      hook: call.hook,
+      args: call.args.map(renderValue),
+      depth: this.depth,
+      cpu: call.cpu,
+    });
     this.depth++;
   }
 
   private onExit(call: HookCall): void {
     this.depth = Math.max(0, this.depth - 1);
-    const error = call.error === undefined ? null : call.error instanceof Error ? call.error.message : String(call.error);
-    this.push({ type: "hook-exit", hook: call.hook, depth: this.depth, result: renderValue(call.result), error });
+    const error =
+      call.error === undefined ? null : call.error instanceof Error ? call.error.message : String(call.error);
+    this.push({
+      type: "hook-exit",
+      hook: call.hook,
+      depth: this.depth,
+      result: renderValue(call.result),
+      error,
+    });
   }
 
   private onMachine(event: MachineEvent): void {

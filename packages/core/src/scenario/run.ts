@@ -17,13 +17,13 @@ import { PluginError } from "../profile/plugin.js";
 import type { Profile } from "../profile/types.js";
 import type { MapDecl, Scenario, SourceLocation, Step, Verdict } from "./ast.js";
 import { expectedVerdict } from "./expect.js";
-import { defaultOps, type OpSpec, opAvailableOn } from "./ops.js";
+import { defaultOps, type OpSpec } from "./ops.js";
 import { type RunBinding, type RunState, type ScenarioOpExecutor, StepContext } from "./run-context.js";
 import { CORE_EXECUTORS, mmapRequest } from "./run-ops.js";
-
-export { CORE_EXECUTORS } from "./run-ops.js";
 import { TraceRecorder, type TraceStep } from "./run-trace.js";
 import { formatLocation, validateForProfile } from "./validate.js";
+
+export { CORE_EXECUTORS } from "./run-ops.js";
 
 /**
  * What the executor needs of a simulation (simulation.ts's Simulation provides it): the profile, the machine
@@ -208,10 +208,10 @@ function executorFor(sim: RunnableSimulation, step: Step): { spec: OpSpec; run: 
     if (!core) throw new Error(`op ${step.op} has no executor (a bug in flushlab)`);
     return { spec, run: core };
   }
-  const arch = opAvailableOn(spec, sim.profile.parts.arch) || sim.opExecutors.has(step.op);
+  // an arch-specific op runs where one of the profile's plugins brings its executor (the arch's policy on its
+  // own profiles, or a plugin stacked elsewhere); anywhere else it is the verdict `error`, saying so
   const run = sim.opExecutors.get(step.op);
-  if (!arch || !run) {
-    // an arch-specific op on a profile whose plugins do not provide it: verdict `error`, saying so
+  if (!run) {
     throw new Error(
       `op ${step.op} is provided by the ${spec.arch} architecture; profile ${sim.profile.id} (plugins: ${sim.pluginNames.join(", ") || "none"}) lacks it`,
     );
@@ -222,7 +222,9 @@ function executorFor(sim: RunnableSimulation, step: Step): { spec: OpSpec; run: 
 /** Run one step: context, actor, executor. */
 function runStep(run: RunState, sim: RunnableSimulation, step: Step): void {
   sim.machine.setContext(step.index, step.actor);
-  const kind = step.actorKind ?? (step.actor === "device" ? "device" : /^kworker/.test(step.actor) ? "kworker" : "thread");
+  const kind =
+    step.actorKind ??
+    (step.actor === "device" ? "device" : /^kworker/.test(step.actor) ? "kworker" : "thread");
   if (kind === "thread") sim.kernel.enter(sim.kernel.thread(step.actor));
   else if (kind === "kworker") sim.kernel.enter(sim.kernel.kworker(actorCpu(step) ?? 0));
   const { spec, run: execute } = executorFor(sim, step);
@@ -243,7 +245,14 @@ function judgeFailure(failure: StepFailure, scenarioFile: string): { verdict: Ve
     const place = cause.where ? formatLocation(cause.where) : at;
     return {
       verdict: "rejected",
-      reason: { kind: "rejected", message: cause.message, errno: null, location: null, step: stepRef, where: place },
+      reason: {
+        kind: "rejected",
+        message: cause.message,
+        errno: null,
+        location: null,
+        step: stepRef,
+        where: place,
+      },
     };
   }
   if (isKernelRefusal(cause)) {
@@ -262,7 +271,14 @@ function judgeFailure(failure: StepFailure, scenarioFile: string): { verdict: Ve
   if (isKernelBug(cause)) {
     return {
       verdict: "bug",
-      reason: { kind: "bug", message: cause.message, errno: null, location: cause.location, step: stepRef, where: at },
+      reason: {
+        kind: "bug",
+        message: cause.message,
+        errno: null,
+        location: cause.location,
+        step: stepRef,
+        where: at,
+      },
     };
   }
   const message = cause instanceof Error ? cause.message : String(cause);
@@ -298,7 +314,14 @@ export function executeScenario(
   } catch (error) {
     if (!(error instanceof RunRefusal)) throw error;
     const { verdict, reason } = judgeFailure(new StepFailure(error, null, error.where), scenario.file);
-    return { ...base, verdict, violations: [], costs: emptyCosts(), reason, ...(options.trace ? { trace: [] } : {}) };
+    return {
+      ...base,
+      verdict,
+      violations: [],
+      costs: emptyCosts(),
+      reason,
+      ...(options.trace ? { trace: [] } : {}),
+    };
   }
 
   const sim = simulate(cpus);
@@ -370,7 +393,8 @@ function setUp(scenario: Scenario, sim: RunnableSimulation): void {
     }
   };
   machine.setContext(-1, "setup");
-  for (const file of scenario.files) declared(file.where, () => kernel.createFile(file.name, file.pages, { dax: file.dax }));
+  for (const file of scenario.files)
+    declared(file.where, () => kernel.createFile(file.name, file.pages, { dax: file.dax }));
   for (const task of scenario.tasks) {
     declared(task.where, () => kernel.createTask(task.name, { cpu: task.cpu, threads: task.threads }));
   }
