@@ -137,7 +137,7 @@ export const MIPS_24KC_32K_AR: MipsCpuSpec = {
   name: "24kc-32k-ar",
   summary: "MIPS 24Kc, 32 KiB 4-way D with Config7.AR (hardware alias removal: behaves PIPT), VIPT I, UP",
   source:
-    "24K Software User's Manual (MD00343), Config7.AR (\"alias removed\"); Linux c-r4k.c probe_pcache: Config7.AR ⇒ MIPS_CACHE_PINDEX, \"effectively physically indexed dcache, thus no virtual aliases\"",
+    '24K Software User\'s Manual (MD00343), Config7.AR ("alias removed"); Linux c-r4k.c probe_pcache: Config7.AR ⇒ MIPS_CACHE_PINDEX, "effectively physically indexed dcache, thus no virtual aliases"',
   pageSize: 4 * KiB,
   dcache: cache(32 * KiB, 4, 32, "pipt"),
   icache: cache(32 * KiB, 4, 32, "vipt"),
@@ -159,9 +159,10 @@ export const MIPS_24KC_32K_AR: MipsCpuSpec = {
 export const MIPS_34KC_32K: MipsCpuSpec = {
   arch: ARCH,
   name: "34kc-32k",
-  summary: "MIPS 34Kc: 32 KiB 4-way VIPT write-back D and I (2 colours), 2 VPEs sharing the L1 caches (2 CPUs)",
+  summary:
+    "MIPS 34Kc: 32 KiB 4-way VIPT write-back D and I (2 colours), 2 VPEs sharing the L1 caches (2 CPUs)",
   source:
-    "MIPS32 34K Processor Core Family Software User's Manual (MD00534), ch. 8 (L1 caches as 24K; 2 VPEs share them) (UNVERIFIED against the TRM); reference §8 (\"34Kc 32 KiB 4-way, 8 KiB per way\", B11); Linux c-r4k.c r4k_op_needs_ipi (siblings share the caches)",
+    'MIPS32 34K Processor Core Family Software User\'s Manual (MD00534), ch. 8 (L1 caches as 24K; 2 VPEs share them) (UNVERIFIED against the TRM); reference §8 ("34Kc 32 KiB 4-way, 8 KiB per way", B11); Linux c-r4k.c r4k_op_needs_ipi (siblings share the caches)',
   pageSize: 4 * KiB,
   dcache: cache(32 * KiB, 4, 32, "vipt"),
   icache: cache(32 * KiB, 4, 32, "vipt"),
@@ -185,9 +186,10 @@ export const MIPS_34KC_32K: MipsCpuSpec = {
 export const LOONGSON3: MipsCpuSpec = {
   arch: ARCH,
   name: "loongson3",
-  summary: "Loongson-3A: 64 KiB 4-way D and I, 16 KiB pages (no aliasing), hardware-coherent caches, I and DMA",
+  summary:
+    "Loongson-3A: 64 KiB 4-way D and I, 16 KiB pages (no aliasing), hardware-coherent caches, I and DMA",
   source:
-    "Linux arch/mips/include/asm/mach-loongson64/cpu-feature-overrides.h (cpu_has_dc_aliases = PAGE_SIZE < 0x4000, cpu_has_ic_fills_f_dc = 1); c-r4k.c r4k_cache_init (CPU_LOONGSON64: cache_noop); Huacai Chen, linux-mips, 2016-01-26 (\"Loongson-3 maintains cache coherency by hardware\"); L1 geometry from the Loongson-3A1000 manual (UNVERIFIED, reference §8)",
+    'Linux arch/mips/include/asm/mach-loongson64/cpu-feature-overrides.h (cpu_has_dc_aliases = PAGE_SIZE < 0x4000, cpu_has_ic_fills_f_dc = 1); c-r4k.c r4k_cache_init (CPU_LOONGSON64: cache_noop); Huacai Chen, linux-mips, 2016-01-26 ("Loongson-3 maintains cache coherency by hardware"); L1 geometry from the Loongson-3A1000 manual (UNVERIFIED, reference §8)',
   pageSize: 16 * KiB,
   dcache: cache(64 * KiB, 4, 32, "vipt"),
   icache: cache(64 * KiB, 4, 32, "vipt"),
@@ -210,7 +212,8 @@ export const LOONGSON3: MipsCpuSpec = {
 export const AU1500: MipsCpuSpec = {
   arch: ARCH,
   name: "au1500",
-  summary: "Alchemy Au1500: 16 KiB 4-way D and I (no aliasing), I-cache fills from the D-cache (cpu_has_ic_fills_f_dc)",
+  summary:
+    "Alchemy Au1500: 16 KiB 4-way D and I (no aliasing), I-cache fills from the D-cache (cpu_has_ic_fills_f_dc)",
   source:
     "AMD Alchemy Au1500 Processor Data Book (16 KB instruction and 16 KB data cache, 4-way set associative, 32-byte lines) (UNVERIFIED: write-allocate); Linux c-r4k.c probe_pcache (CPU_ALCHEMY: MIPS_CACHE_IC_F_DC)",
   pageSize: 4 * KiB,

@@ -5,7 +5,7 @@
 import type { KernelEra } from "@flushlab/core";
 
 /** The eras, oldest first. */
-export const MIPS_ERA_NAMES = ["2.6.19", "2.6.23", "3.10", "4.19", "6.6"] as const;
+export const MIPS_ERA_NAMES = ["2.6.19", "2.6.23", "3.10", "4.19", "6.6", "6.9"] as const;
 
 /** An era's name, as used after `@` in profile ids. */
 export type MipsEraName = (typeof MIPS_ERA_NAMES)[number];
@@ -19,8 +19,13 @@ export interface MipsEra {
   readonly source: string;
   /** Era parameters of generic code (lib/scatterlist.c, fs/dax.c). */
   readonly kernel: Partial<KernelEra>;
-  /** Whether fs/dax.c exists (≈ v4.0): before it, a DAX file is refused. */
-  readonly dax: boolean;
+  /**
+   * DAX on MIPS: `none` (fs/dax.c came in ≈ v4.0); `kconfig-excluded` (fs/Kconfig FS_DAX `depends on !(ARM ||
+   * MIPS || SPARC)`, d92576f1167c "dax: does not work correctly with virtual aliasing caches", present in the
+   * 2016 and 2018 fs/Kconfig diffs read, so before v4.18, until v6.8: no DAX on any MIPS CPU); `runtime` (≥ v6.9,
+   * 1df4ca0155ac: alloc_dax refuses it with -EOPNOTSUPP only when cpu_dcache_is_aliasing()).
+   */
+  readonly dax: "none" | "kconfig-excluded" | "runtime";
   /**
    * flush_dcache_page (include/asm/cacheflush.h + mm/cache.c):
    * - `v2.6`: `if (cpu_has_dc_aliases || !cpu_has_ic_fills_f_dc) __flush_dcache_page(page)`; a highmem page
@@ -101,7 +106,10 @@ export interface MipsEra {
   readonly uprobes: "none" | "flush_icache_range";
 }
 
-const SG_OLD: Partial<KernelEra> = { sgMiterStopFlush: "flush_kernel_dcache_page", daxRefusedOnAliasingDcache: false };
+const SG_OLD: Partial<KernelEra> = {
+  sgMiterStopFlush: "flush_kernel_dcache_page",
+  daxRefusedOnAliasingDcache: false,
+};
 
 /** The eras, by name. */
 export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze({
@@ -112,7 +120,7 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
     source:
       "include/asm-mips/cacheflush.h, page.h, arch/mips/mm/cache.c, c-r4k.c as the 2006 COW series found them (the series' diff context, Message-ID 1161275750378-git-send-email-ralf@linux-mips.org)",
     kernel: SG_OLD,
-    dax: false,
+    dax: "none",
     flushDcachePage: "v2.6",
     pageMapping: "page_mapping",
     flushAnonPage: "none",
@@ -133,11 +141,11 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
   "2.6.23": {
     name: "2.6.23",
     summary:
-      "kmap_coherent in copy_user_highpage, flush_anon_page and copy_to/from_user_page, before the 2007 \"take 2\" fix (BUG_ON on PG_dcache_dirty pages)",
+      'kmap_coherent in copy_user_highpage, flush_anon_page and copy_to/from_user_page, before the 2007 "take 2" fix (BUG_ON on PG_dcache_dirty pages)',
     source:
       "arch/mips/mm/init.c of the COW series (1161275750378-git-send-email-ralf@linux-mips.org), cache.c __flush_anon_page (Ralf Baechle to Miklos Szeredi, 20070323141939.GB17311@linux-mips.org), the take-2 thread (20071016.023125.59033711.anemo@mba.ocn.ne.jp)",
     kernel: SG_OLD,
-    dax: false,
+    dax: "none",
     flushDcachePage: "v2.6",
     pageMapping: "page_mapping",
     flushAnonPage: "always-kmap_coherent",
@@ -158,10 +166,11 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
   "3.10": {
     name: "3.10",
     summary:
-      "after \"take 2\": kmap_coherent only for mapped, clean pages (page_mapped); __update_cache from update_mmu_cache",
-    source: "arch/mips/mm/cache.c, init.c, c-r4k.c, include/asm/cacheflush.h, pgtable.h of the 3.x series (M3)",
+      'after "take 2": kmap_coherent only for mapped, clean pages (page_mapped); __update_cache from update_mmu_cache',
+    source:
+      "arch/mips/mm/cache.c, init.c, c-r4k.c, include/asm/cacheflush.h, pgtable.h of the 3.x series (M3)",
     kernel: SG_OLD,
-    dax: false,
+    dax: "none",
     flushDcachePage: "v2.6",
     pageMapping: "page_mapping",
     flushAnonPage: "mapped-test",
@@ -181,11 +190,12 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
   },
   "4.19": {
     name: "4.19",
-    summary: "cache sync from set_pte_at (new pfn only), page_mapcount tests, page_mapping_file, DAX available",
+    summary:
+      "cache sync from set_pte_at (new pfn only), page_mapcount tests, page_mapping_file; FS_DAX excluded on MIPS by fs/Kconfig",
     source:
       "arch/mips/mm/cache.c (__update_cache(address, pte), page_mapping_file, page_mapcount), include/asm/pgtable.h set_pte_at, mm/init.c, kernel/uprobes.c",
     kernel: { sgMiterStopFlush: "flush_kernel_dcache_page_unless_slab", daxRefusedOnAliasingDcache: false },
-    dax: true,
+    dax: "kconfig-excluded",
     flushDcachePage: "v4",
     pageMapping: "page_mapping_file",
     flushAnonPage: "mapped-test",
@@ -206,11 +216,36 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
   "6.6": {
     name: "6.6",
     summary:
-      "current: folio API (__flush_dcache_pages, folio_mapped), sg_miter_stop calls flush_dcache_page, DAX refused at run time on aliasing D-caches",
+      "folio API (__flush_dcache_pages, folio_mapped), sg_miter_stop calls flush_dcache_page; FS_DAX still excluded on MIPS by fs/Kconfig",
     source:
-      "arch/mips/mm/cache.c, init.c, c-r4k.c, include/asm/cacheflush.h (MK); lib/scatterlist.c 0e84f5dbf8d6; drivers/dax/super.c 1df4ca0155ac",
+      "arch/mips/mm/cache.c, init.c, c-r4k.c, include/asm/cacheflush.h (MK); lib/scatterlist.c 0e84f5dbf8d6; fs/Kconfig (d92576f1167c)",
+    kernel: { sgMiterStopFlush: "flush_dcache_page", daxRefusedOnAliasingDcache: false },
+    dax: "kconfig-excluded",
+    flushDcachePage: "folio",
+    pageMapping: "folio_flush_mapping",
+    flushAnonPage: "mapped-test",
+    mappedTest: "folio_mapped",
+    kmapCoherent: true,
+    copyUserHighpage: "take-2",
+    copyUserPage: "inline-2015",
+    ptraceCopy: "mapped-test",
+    ptraceExecFlush: "exec",
+    flushCachePage: "kmap_coherent",
+    cacheSync: "set_pte_at",
+    flushIcachePage: false,
+    flushCacheDupMm: "noop",
+    kernelVmapRange: true,
+    mapFixedShared: "addr-pgoff",
+    uprobes: "flush_icache_range",
+  },
+  "6.9": {
+    name: "6.9",
+    summary:
+      "current: 6.6's hooks with DAX offered again, refused at run time (alloc_dax -EOPNOTSUPP) when cpu_has_dc_aliases",
+    source:
+      "as 6.6; 902ccb86ed02, 8690bbcf3b70, 1df4ca0155ac (Mathieu Desnoyers, 2024: fs/Kconfig's exclusion replaced by cpu_dcache_is_aliasing() in alloc_dax)",
     kernel: { sgMiterStopFlush: "flush_dcache_page", daxRefusedOnAliasingDcache: true },
-    dax: true,
+    dax: "runtime",
     flushDcachePage: "folio",
     pageMapping: "folio_flush_mapping",
     flushAnonPage: "mapped-test",

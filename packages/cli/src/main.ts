@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { isUserError } from "@flushlab/core";
+import { registerArchitectures } from "./architectures.js";
 import { commands } from "./commands/index.js";
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, type Io, processIo } from "./io.js";
 
@@ -15,6 +16,7 @@ export const VERSION = "0.1.0";
  * bad file), reported as one paragraph naming the place, never as a stack trace.
  */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  registerArchitectures();
   let exitCode = EXIT_OK;
   const program = new Command("flushlab")
     .description(

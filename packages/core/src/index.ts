@@ -5,6 +5,7 @@
 import "reflect-metadata";
 
 export { isUserError, UserError } from "./errors.js";
+export * from "./explain/index.js";
 export * from "./hw/api.js";
 export * from "./hw/cache.js";
 export * from "./hw/cost.js";

@@ -81,7 +81,7 @@ beforeAll(() => {
     cwd: dir,
     stdio: "ignore",
   });
-});
+}, 120_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });

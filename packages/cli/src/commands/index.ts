@@ -1,5 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { Io } from "../io.js";
+import { registerCheck } from "./check.js";
+import { registerCompare } from "./compare.js";
+import { registerExplain } from "./explain.js";
 import { registerList } from "./list.js";
 import { registerRun } from "./run.js";
 import { registerTrace } from "./trace.js";
@@ -11,4 +14,11 @@ import { registerTrace } from "./trace.js";
 export type RegisterCommand = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
 /** Every command, one file each. */
-export const commands: RegisterCommand[] = [registerList, registerRun, registerTrace];
+export const commands: RegisterCommand[] = [
+  registerList,
+  registerRun,
+  registerTrace,
+  registerCompare,
+  registerCheck,
+  registerExplain,
+];

@@ -238,7 +238,8 @@ class ReplayCache {
     let misses = 0;
     let writeMisses = 0;
     let ifetchMisses = 0;
-    let bytesFrom = 0;
+    let writeArounds = 0;
+    let wholeLineWrites = 0;
     let bytesTo = 0;
     let writeBacks = 0;
     let j = from;
@@ -282,18 +283,19 @@ class ReplayCache {
       if (!writeAllocate && write === 1) {
         // write-around: the store goes to memory, no line is allocated (ref.c: no update on a no-walloc miss)
         bytesTo += size;
+        writeArounds++;
         continue;
       }
       slot = base;
       for (let s = base + 1; s < end; s++) if (stamps[s] < stamps[slot]) slot = s;
-      const victimDirty = dirty[slot];
-      writeBacks += victimDirty;
-      bytesTo += (victimDirty << lineShift) + write * writeThrough * size;
+      writeBacks += dirty[slot];
       tags[slot] = tag;
       stamps[slot] = ++clock;
-      // a write that covers its whole line needs no fetch (ref.c: walloc && size != subblock bytes)
-      bytesFrom += (1 - ((size >> lineShift) & write)) << lineShift;
       dirty[slot] = write & writeBack;
+      // a write that covers its whole line needs no fetch (ref.c: walloc && size != subblock bytes); a size
+      // here is at most a line
+      wholeLineWrites += (size >> lineShift) & write;
+      if (writeThrough === 1) bytesTo += write * size;
     }
     this.clock = clock;
     this.collected = collected;
@@ -303,8 +305,9 @@ class ReplayCache {
     counters[MISS + RefType.read] += misses - writeMisses - ifetchMisses;
     counters[MISS + RefType.write] += writeMisses;
     counters[MISS + RefType.ifetch] += ifetchMisses;
-    counters[BYTES_FROM] += bytesFrom;
-    counters[BYTES_TO] += bytesTo;
+    // every miss but a write-around fills a line, fetched unless a write covers it
+    counters[BYTES_FROM] += (misses - writeArounds - wholeLineWrites) * this.lineSize;
+    counters[BYTES_TO] += bytesTo + writeBacks * this.lineSize;
     counters[WRITE_BACKS] += writeBacks;
     return j;
   }
