@@ -206,11 +206,12 @@ export function fileWrite(kernel: Kernel, file: File, pos: number, ubuf: Address
 
 /**
  * DAX read (dax_iomap_iter → dax_copy_to_iter): the kernel address of the persistent-memory page
- * (dax_direct_access: its direct map), copied to the user buffer. No flush_dcache_page, no kmap: no hook.
+ * (dax_direct_access: its direct map by default), copied to the user buffer. No flush_dcache_page, no kmap: no
+ * cache-maintenance hook.
  */
 function daxRead(kernel: Kernel, file: File, pos: number, ubuf: Address, len: number): void {
   for (const [index, offset, bytes, done] of chunks(kernel, pos, len)) {
-    const kaddr = kernel.page_address(file.daxPages[index])!;
+    const kaddr = kernel.hooks.dax_direct_access.call(file.daxPages[index])!;
     kernel.fault_in_user(ubuf + done, bytes, true);
     for (let o = 0; o < bytes; o += 4)
       kernel.put_user(ubuf + done + o, kernel.kernelLoad(kaddr + offset + o));
@@ -220,7 +221,7 @@ function daxRead(kernel: Kernel, file: File, pos: number, ubuf: Address, len: nu
 /** DAX write (dax_iomap_iter → dax_copy_from_iter): copy_from_user into the direct map of the pmem page. */
 function daxWrite(kernel: Kernel, file: File, pos: number, ubuf: Address, len: number): void {
   for (const [index, offset, bytes, done] of chunks(kernel, pos, len)) {
-    const kaddr = kernel.page_address(file.daxPages[index])!;
+    const kaddr = kernel.hooks.dax_direct_access.call(file.daxPages[index])!;
     kernel.fault_in_user(ubuf + done, bytes, false);
     for (let o = 0; o < bytes; o += 4)
       kernel.kernelStore(kaddr + offset + o, kernel.get_user(ubuf + done + o));

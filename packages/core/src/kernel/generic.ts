@@ -284,6 +284,11 @@ export const asmGeneric: { readonly [K in HookName]: GenericImplementation<K> } 
     }
     return HANDLED;
   },
+
+  /** dax_direct_access (drivers/dax/super.c → the pmem driver's direct_access): the page's direct map. */
+  dax_direct_access(kernel, page) {
+    return kernel.page_address(page)!;
+  },
 });
 
 /** Tap the asm-generic implementation of every hook at STAGE_DEFAULT. */

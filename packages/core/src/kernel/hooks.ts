@@ -149,6 +149,12 @@ export interface KernelHookSignatures {
   page_mkclean: [args: [page: Page], result: number];
   /** alloc_dax(): a DAX device is set up (≥ v6.9 refuses with -EOPNOTSUPP on aliasing D-caches). */
   alloc_dax: [args: [file: File], result: Handled];
+  /**
+   * dax_direct_access(page): the kernel address DAX copies through for a persistent-memory page
+   * (drivers/dax/super.c dax_direct_access, by default its direct map). Not a cache-maintenance call site: an
+   * address lookup that a policy can answer with an address of the user's colour (Wilcox 2016).
+   */
+  dax_direct_access: [args: [page: Page], result: Address];
 }
 
 /** The name of a hook (its Linux function name). */
@@ -208,7 +214,15 @@ export const HOOK_ARGUMENTS: { readonly [K in HookName]: readonly string[] } = O
   arch_uprobe_copy_ixol: ["page", "vaddr", "src", "len"],
   page_mkclean: ["page"],
   alloc_dax: ["file"],
+  dax_direct_access: ["page"],
 });
+
+/**
+ * Hooks that look up an address rather than mark a place where caches may need maintenance; a policy that acts
+ * "at every hook" (generic/vivt@flush-all) leaves them alone, so DAX's copy stays a kernel path with no
+ * cache-maintenance call.
+ */
+export const ADDRESS_HOOKS: ReadonlySet<HookName> = new Set<HookName>(["dax_direct_access"]);
 
 /** Every hook name, in declaration order. */
 export const HOOK_NAMES: readonly HookName[] = Object.freeze(Object.keys(HOOK_ARGUMENTS) as HookName[]);

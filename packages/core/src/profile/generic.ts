@@ -11,7 +11,7 @@
 import { SyncHook } from "tapable";
 import type { DependencyContainer } from "tsyringe";
 import type { CacheGeometryInit } from "../hw/geometry.js";
-import { HOOK_NAMES, type HookName, STAGE_ARCH } from "../kernel/hooks.js";
+import { ADDRESS_HOOKS, HOOK_NAMES, type HookName, STAGE_ARCH } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/index.js";
 import { definePluginHooks, type KernelPlugin } from "./plugin.js";
 import { registerCpu, registerPolicy } from "./registry.js";
@@ -89,7 +89,8 @@ export interface FlushAllHooks {
 export const FLUSH_ALL = "flush-all";
 
 /**
- * The plugin of generic/vivt@flush-all: an "add" tap on every hook of the kernel, at STAGE_ARCH, that cleans and
+ * The plugin of generic/vivt@flush-all: an "add" tap on every hook of the kernel (but the address look-ups of
+ * ADDRESS_HOOKS, which mark no place where caches need maintenance), at STAGE_ARCH, that cleans and
  * invalidates the whole D-cache and invalidates the whole I-cache on the current CPU (broadcast to the other
  * CPUs as the machine broadcasts maintenance) before the hook's own behaviour runs. Other plugins can follow
  * its flushes through `flushAllPlugin.getHooks(kernel).flushed` (an example of a plugin owning hooks).
@@ -100,6 +101,7 @@ export function flushAllPlugin(): KernelPlugin {
     apply(kernel: Kernel) {
       const own = getFlushAllHooks(kernel);
       for (const name of HOOK_NAMES) {
+        if (ADDRESS_HOOKS.has(name)) continue;
         kernel.hooks[name].tap({ name: FLUSH_ALL, stage: STAGE_ARCH }, () => {
           kernel.maintain("d", "flush", { scope: "all" });
           kernel.maintain("i", "invalidate", { scope: "all" });
