@@ -1,5 +1,5 @@
 // Catalin Marinas's four-point proposal (linux-arm-kernel, 2013-05-03) against 3.9 (what it was proposed on)
-// and 3.10 (what was merged instead: ARM 7755/1): every catalog scenario, and this package's ARM variants, on
+// and 3.10 (what was merged instead: ARM 7755/1): every catalog scenario on
 // arm926 (VIVT), arm1136-32k (aliasing VIPT) and cortex-a9 (non-aliasing VIPT), under 3.9, 3.10, catalin-2013
 // (point 3 read as "reuse 3.9's __flush_dcache_page kernel-mapping logic") and catalin-2013-fixmap (the other
 // reading). Prints Markdown: the matrix (verdict, cache lines maintained), what each policy fixes and breaks
@@ -9,8 +9,11 @@
 // Run after the build (node scripts/setup.mjs, or tsc -b packages/arch-arm):
 //   node packages/arch-arm/scripts/catalin-2013.mjs            # print the Markdown
 //   node packages/arch-arm/scripts/catalin-2013.mjs --readme   # paste it into README.md between the markers
+//
+// `--readme` also writes the README's table of issue 5 (issueTableReport), read from the catalog's expect blocks
+// (the one source of truth for the expected verdicts: packages/core/scenarios/*.yaml), each cell re-run.
 import "reflect-metadata";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { registerArmProfiles } from "@flushlab/arch-arm";
@@ -23,18 +26,78 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const BEGIN = "<!-- catalin-2013:begin -->";
 export const END = "<!-- catalin-2013:end -->";
 
+/** README.md's markers around the generated table of issue 5. */
+export const TABLE_BEGIN = "<!-- issue-5-table:begin -->";
+export const TABLE_END = "<!-- issue-5-table:end -->";
+
+/** Issue 5's columns and rows. */
+const ISSUE_COLUMNS = [
+  "arm926@2.6.19",
+  "arm926@3.9",
+  "arm926@3.10",
+  "arm1136-32k@3.9",
+  "arm1136-32k@3.10",
+  "cortex-a9@3.10",
+  "cortex-a9@6.6",
+];
+const ISSUE_ROWS = [
+  "fuse-writev",
+  "fuse-readv",
+  "fuse-writev-threaded",
+  "dmcrypt-odirect-anon",
+  "dmcrypt-odirect-shared-file",
+  "shared-mapping-incongruent",
+  "pagecache-fill-then-mmap",
+  "mmap-store-then-writeback",
+];
+
+/**
+ * The Markdown of issue 5's table as the catalog's expect blocks give it: each cell is the block's verdict for
+ * the profile, checked against a run (a mismatch throws: run `flushlab check` first), `✗` where the entry carries
+ * an `# issue 5 expects …` comment (a disagreement with the issue), and uncached accesses where a run made some.
+ */
+export function issueTableReport() {
+  const container = createRegistry(registerArmProfiles);
+  const byName = new Map(catalogFiles().map((f) => [loadScenarioFile(f).name, loadScenarioFile(f)]));
+  const cellOf = (name, id) => {
+    const scenario = byName.get(name);
+    const entry = scenario.expect.find((e) => e.pattern === id);
+    if (!entry) throw new Error(`${name}.yaml has no expect entry for ${id}`);
+    const result = runScenario(scenario, id, { container });
+    if (result.verdict !== entry.verdict) {
+      throw new Error(`${name} on ${id}: the catalog expects ${entry.verdict}, the model gives ${result.verdict}`);
+    }
+    const line = readFileSync(scenario.file, "utf8").split("\n")[entry.where.line - 1];
+    const uncached = result.costs.uncachedAccesses;
+    return `${entry.verdict}${uncached > 0 ? ` (${uncached} uncached accesses)` : ""}${/# issue 5 expects/.test(line) ? " ✗" : ""}`;
+  };
+  const out = [];
+  out.push(`| scenario | ${ISSUE_COLUMNS.join(" | ")} |`);
+  out.push(`|---|${ISSUE_COLUMNS.map(() => "---").join("|")}|`);
+  for (const name of ISSUE_ROWS) {
+    out.push(`| ${name} | ${ISSUE_COLUMNS.map((c) => cellOf(name, `arm/${c}`)).join(" | ")} |`);
+  }
+  // dax-write-mmapped: the issue's sentence (4.19 and 6.6), FS_DAX built anyway (+fs-dax), and the 6.9 era.
+  const daxEras = ["4.19", "6.6", "4.19+fs-dax", "6.6+fs-dax", "6.9"];
+  const daxCell = (cpu, era) => {
+    const id = `arm/${cpu}@${era}`;
+    return byName.get("dax-write-mmapped").expect.some((e) => e.pattern === id)
+      ? cellOf("dax-write-mmapped", id)
+      : "—";
+  };
+  out.push("");
+  out.push(`| dax-write-mmapped | ${daxEras.map((e) => `@${e}`).join(" | ")} |`);
+  out.push(`|---|${daxEras.map(() => "---").join("|")}|`);
+  for (const cpu of ["arm926", "arm1136-32k", "cortex-a9"]) {
+    out.push(`| ${cpu} | ${daxEras.map((e) => daxCell(cpu, e)).join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
 /** The Markdown of the comparison (deterministic: the same sources give the same text). */
 export function catalinReport() {
   const container = createRegistry(registerArmProfiles);
-  const armDir = join(here, "..", "scenarios");
-  const files = [
-    ...catalogFiles(),
-    ...readdirSync(armDir)
-      .filter((f) => f.endsWith(".yaml"))
-      .sort()
-      .map((f) => join(armDir, f)),
-  ];
-  const scenarios = files.map((f) => ({ scenario: loadScenarioFile(f), arm: f.startsWith(armDir) }));
+  const scenarios = catalogFiles().map((f) => ({ scenario: loadScenarioFile(f) }));
 
   /** results[name][cpu][policy] = RunResult */
   const results = {};
@@ -51,13 +114,13 @@ export function catalinReport() {
   const short = { coherent: "ok", stale: "**STALE**", rejected: "rejected", bug: "**BUG**", error: "error" };
   const cell = (r) =>
     r.verdict === "rejected" ? "rejected" : `${short[r.verdict]} ${r.costs.linesMaintained}`;
-  const name = (s) => (s.arm ? `${s.scenario.name} †` : s.scenario.name);
+  const name = (s) => s.scenario.name;
 
   const out = [];
   out.push("#### The matrix");
   out.push("");
   out.push(
-    "Each cell: the verdict and the cache lines maintained (lines that maintenance operations wrote back or dropped). `†`: a scenario of this package (`scenarios/`), not of the catalog.",
+    "Each cell: the verdict and the cache lines maintained (lines that maintenance operations wrote back or dropped).",
   );
   for (const cpu of CPUS) {
     out.push("");
@@ -147,12 +210,17 @@ export function catalinReport() {
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain && process.argv.includes("--readme")) {
-  const markdown = catalinReport();
   const readme = join(here, "..", "README.md");
-  const text = readFileSync(readme, "utf8");
-  const [head, rest] = text.split(BEGIN);
-  const tail = rest.split(END)[1];
-  writeFileSync(readme, `${head}${BEGIN}\n${markdown}\n${END}${tail}`);
+  let text = readFileSync(readme, "utf8");
+  for (const [begin, end, markdown] of [
+    [BEGIN, END, catalinReport()],
+    [TABLE_BEGIN, TABLE_END, issueTableReport()],
+  ]) {
+    const [head, rest] = text.split(begin);
+    const tail = rest.split(end)[1];
+    text = `${head}${begin}\n${markdown}\n${end}${tail}`;
+  }
+  writeFileSync(readme, text);
 } else if (isMain) {
   console.log(catalinReport());
 }

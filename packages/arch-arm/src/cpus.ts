@@ -48,10 +48,25 @@ export function isArmCpu(cpu: CpuSpec): cpu is ArmCpuSpec {
 /**
  * The ARM memory layout with a 3G/1G split (VMSPLIT_3G, the default of every preset), scaled to a scenario:
  * TASK_SIZE = PAGE_OFFSET - 16 MiB (the modules area sits between), PKMAP_BASE = PAGE_OFFSET - 2 MiB with
- * LAST_PKMAP = PTRS_PER_PTE = 512, vmalloc from high_memory + 8 MiB (VMALLOC_OFFSET) to 0xff800000, the
- * kmap_atomic fixmap slots at FIXADDR_START = 0xfff00000 (KM_TYPE_NR = 16 per CPU; arch/arm/include/asm/
- * fixmap.h before v3.19), and the VIPT "top PTE" windows at 0xffff4000 (FLUSH_ALIAS_START), 0xffff8000 and
- * 0xffffc000 (COPYPAGE_V6_FROM/TO; arch/arm/mm/mm.h). Lowmem is 64 MiB; `highmem` adds 64 MiB above it.
+ * LAST_PKMAP = PTRS_PER_PTE = 512, vmalloc from high_memory + 8 MiB (VMALLOC_OFFSET) to VMALLOC_END =
+ * 0xff800000 (asm/pgtable.h), the kmap_atomic fixmap slots at FIXADDR_START = 0xfff00000 (KM_TYPE_NR = 16 per
+ * CPU; arch/arm/include/asm/fixmap.h before v3.19; the 6.x eras move it to 0xffc80000), and the architecture
+ * window area at [0xff800000, 0xffc00000). Lowmem is 64 MiB; `highmem` adds 64 MiB above it.
+ *
+ * The window area. Linux puts the VIPT "top PTE" windows at fixed addresses, FLUSH_ALIAS_START 0xffff4000 and
+ * COPYPAGE_V6_FROM/TO 0xffff8000/0xffffc000 (arch/arm/mm/mm.h; Documentation/arm/memory.rst "ffff4000 ffffffff
+ * cache aliasing on ARMv6 and later CPUs"), 48 KiB that these three windows fill. flushlab carves every
+ * architecture window from one area (Kernel.reserveWindow), and a plugin that brings its own windows (arch-mips's
+ * +coloured-kmap: colours × 16 pages) needs room beside ARM's, so the area is the 4 MiB between VMALLOC_END
+ * (0xff800000) and 0xffc00000 instead, and the three windows are reserved first, at 0xff800000, 0xff804000 and
+ * 0xff808000. The area is SHMLBA-aligned (16 KiB), so each window page keeps the colour Linux's has (colour =
+ * address bits 12-13): the move changes addresses in traces, never a verdict. Checked against the real map:
+ * 0xff800000-0xffbfffff is above VMALLOC_END and below every FIXADDR_START (0xfff00000 before v3.19,
+ * 0xffc00000 after, 0xffc80000 once the DT blob got its mapping; asm/fixmap.h), above the pkmap area (below
+ * PAGE_OFFSET) and below the vectors page (0xffff0000); in the model it touches none of the linear map, vmalloc,
+ * pkmap and fixmap areas of any era (core's checkKernelLayout checks them disjoint). In Linux the range is a gap
+ * in the 3.x-5.x maps; the latest kernels put the read-only mapping of the firmware DT blob there (memory.rst
+ * "ff800000 ffbfffff", with FIXADDR_START 0xffc80000, Ard Biesheuvel, ≈ v5.11), which the model does not have.
  */
 export function armLayout(physOffset: number, highmem: boolean): Partial<KernelLayout> {
   const pageOffset = 0xc000_0000;
@@ -68,8 +83,8 @@ export function armLayout(physOffset: number, highmem: boolean): Partial<KernelL
     lastPkmap: 512,
     fixaddrStart: 0xfff0_0000,
     kmTypeNr: 16,
-    windowStart: 0xffff_4000,
-    windowEnd: 2 ** 32,
+    windowStart: 0xff80_0000, // see above: room for ARM's three VIPT windows and a plugin's
+    windowEnd: 0xffc0_0000,
   };
 }
 

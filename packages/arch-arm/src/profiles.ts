@@ -9,6 +9,7 @@ import {
   KernelRefusal,
   type PluginSpec,
   type PolicySpec,
+  profileRegistry,
   registerCpu,
   registerPlugin,
   registerPolicy,
@@ -95,23 +96,28 @@ export function armPolicy(era: ArmEra): PolicySpec {
 /** Every policy of this package, oldest era first. */
 export const ARM_POLICIES: readonly PolicySpec[] = Object.freeze(ARM_ERAS.map(armPolicy));
 
-/** The stackable plugins of this package. */
+/**
+ * The stackable plugins of this package. `+fs-dax` applies to ARM and MIPS profiles: arch-mips has the same
+ * plugin under the same name, and whichever package registers first serves both (fs/Kconfig excluded both).
+ */
 export const ARM_PLUGINS: readonly PluginSpec[] = Object.freeze([
   {
     name: FS_DAX,
     summary:
       "build CONFIG_FS_DAX despite fs/Kconfig's `depends on !(ARM || MIPS || SPARC)` (before v6.9): what DAX would do",
-    arches: [ARM_ARCH],
+    arches: [ARM_ARCH, "mips"],
     create: () => fsDaxPlugin(),
   },
 ]);
 
 /**
  * Register the ARM CPU presets, the era policies and the stackable plugins in `container` (nothing happens at
- * import): `createRegistry(registerArmProfiles)`.
+ * import): `createRegistry(registerArmProfiles)`. A plugin another package registered under the same name
+ * (arch-mips's `+fs-dax`) is left in place.
  */
 export function registerArmProfiles(container: DependencyContainer): void {
   for (const cpu of ARM_CPUS) registerCpu(container, cpu);
   for (const policy of ARM_POLICIES) registerPolicy(container, policy);
-  for (const plugin of ARM_PLUGINS) registerPlugin(container, plugin);
+  const registered = new Set(profileRegistry(container).plugins.map((p) => p.name));
+  for (const plugin of ARM_PLUGINS) if (!registered.has(plugin.name)) registerPlugin(container, plugin);
 }

@@ -76,11 +76,21 @@ describe("predicates", () => {
     ).toEqual([0, 1, 2, 3, 0]);
   });
 
-  it("the VIPT windows are reserved at ARM's top-PTE addresses; VIVT reserves none", () => {
-    expect(armOf("arm1136-32k@3.10").windows).toEqual({
-      flushAlias: 0xffff4000,
-      copypageFrom: 0xffff8000,
-      copypageTo: 0xffffc000,
+  it("the VIPT windows are reserved first in the window area, at the colours of ARM's top-PTE addresses; VIVT reserves none", () => {
+    // Linux: FLUSH_ALIAS_START 0xffff4000, COPYPAGE_V6_FROM/TO 0xffff8000/0xffffc000; the model's window area
+    // starts at 0xff800000 (src/cpus.ts armLayout), SHMLBA-aligned, so every window page keeps its colour.
+    const arm = armOf("arm1136-32k@3.10");
+    for (const [model, linux] of [
+      [arm.windows!.flushAlias, 0xffff4000],
+      [arm.windows!.copypageFrom, 0xffff8000],
+      [arm.windows!.copypageTo, 0xffffc000],
+    ])
+      for (let c = 0; c < 4; c++)
+        expect(arm.kernel.machine.colourOf(model + c * 0x1000)).toBe(arm.kernel.machine.colourOf(linux + c * 0x1000));
+    expect(arm.windows).toEqual({
+      flushAlias: 0xff800000,
+      copypageFrom: 0xff804000,
+      copypageTo: 0xff808000,
     });
     expect(armOf("arm926@3.10").windows).toBeNull();
   });

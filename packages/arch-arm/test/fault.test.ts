@@ -24,7 +24,7 @@ describe("set_pte_at and __sync_icache_dcache (ARMv6+)", () => {
     const { kernel, page, setPte } = fault("arm1136-32k@3.10");
     expect(setPte).toEqual([
       `d flush va ${hex(kaddr(kernel, page))}+0x1000 k`,
-      "d flush va 0xffff4000+0x1000 k",
+      "d flush va 0xff800000+0x1000 k",
     ]);
     expect(test_bit(PG_arch_1, page)).toBe(true);
   });
@@ -72,8 +72,8 @@ describe("set_pte_at and __sync_icache_dcache (ARMv6+)", () => {
     expect(setPte).toEqual([]);
     expect(ops).toEqual([
       `d flush va ${hex(kaddr(kernel, page))}+0x1000 k`,
-      "d flush va 0xffff4000+0x1000 k",
-      "i invalidate va 0xffff4000+0x1000 k",
+      "d flush va 0xff800000+0x1000 k",
+      "i invalidate va 0xff800000+0x1000 k",
     ]);
     expect(test_bit(PG_arch_1, page)).toBe(false);
   });

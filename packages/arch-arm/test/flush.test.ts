@@ -63,7 +63,7 @@ describe("flush_dcache_page on a page-cache page mapped MAP_SHARED by the curren
     const [, page] = mappedFilePage(kernel, file);
     expect(flushDcache(kernel, page)).toEqual([
       `d flush va ${hex(kaddr(kernel, page))}+0x1000 k`,
-      "d flush va 0xffff4000+0x1000 k",
+      "d flush va 0xff800000+0x1000 k",
       "i invalidate all",
     ]);
   });
@@ -73,8 +73,8 @@ describe("flush_dcache_page on a page-cache page mapped MAP_SHARED by the curren
     const [, page] = mappedFilePage(kernel, file);
     expect(flushDcache(kernel, page)).toEqual([
       `d flush va ${hex(kaddr(kernel, page))}+0x1000 k`,
-      "d flush va 0xffff4000+0x1000 k",
-      "i invalidate va 0xffff4000+0x1000 k",
+      "d flush va 0xff800000+0x1000 k",
+      "i invalidate va 0xff800000+0x1000 k",
     ]);
   });
 
@@ -195,7 +195,7 @@ describe("flush_anon_page (get_user_pages)", () => {
     const [vma, page] = anonPage(kernel, { colour: 1 });
     expect(kernel.machine.colourOf(vma.start)).toBe(1);
     expect(call(kernel, vma, page)).toEqual([
-      "d flush va 0xffff5000+0x1000 k",
+      "d flush va 0xff801000+0x1000 k",
       "i invalidate all",
       `d flush va ${hex(kaddr(kernel, page))}+0x1000 k`,
     ]);
@@ -279,7 +279,7 @@ describe("flush_cache_page, flush_cache_mm, flush_cache_range", () => {
   it("arm1136-32k: flush_pfn_alias at the user colour, then the I-cache (3.x); the alias's I range (2.6.19)", () => {
     for (const [era, last] of [
       ["3.10", "i invalidate all"],
-      ["2.6.19", "i invalidate va 0xffff5000+0x1000 k"],
+      ["2.6.19", "i invalidate va 0xff801000+0x1000 k"],
     ] as const) {
       const { kernel } = setup(`arm1136-32k@${era}`);
       const [vma, page] = anonPage(kernel, { colour: 1 });
@@ -287,7 +287,7 @@ describe("flush_cache_page, flush_cache_mm, flush_cache_range", () => {
         opsOf(kernel, "flush_cache_page", () =>
           kernel.callHook("flush_cache_page", vma, vma.start, page.pfn),
         ),
-      ).toEqual(["d flush va 0xffff5000+0x1000 k", last]);
+      ).toEqual(["d flush va 0xff801000+0x1000 k", last]);
     }
   });
 

@@ -37,22 +37,22 @@ describe("copy_to_user_page", () => {
 
   it("arm1136-32k: the user's colour through FLUSH_ALIAS_START and the I-cache (3.x) or its I range (2.6.19)", () => {
     expect(poke(...(Object.values(target("arm1136-32k@3.10")) as [Kernel, Vma, Page]))).toEqual([
-      "d flush va 0xffff5000+0x1000 k",
+      "d flush va 0xff801000+0x1000 k",
       "i invalidate all",
     ]);
     expect(poke(...(Object.values(target("arm1136-32k@2.6.19")) as [Kernel, Vma, Page]))).toEqual([
-      "d flush va 0xffff5000+0x1000 k",
-      "i invalidate va 0xffff5000+0x1000 k",
+      "d flush va 0xff801000+0x1000 k",
+      "i invalidate va 0xff801000+0x1000 k",
     ]);
   });
 
   it("cortex-a9@3.10: executable: the aliasing I-cache through the user's colour (flush_icache_alias)", () => {
     const { kernel, vma, page } = target("cortex-a9@3.10");
     expect(poke(kernel, vma, page)).toEqual([
-      "d clean va 0xffff5040+0x8 k",
-      "i invalidate va 0xffff5040+0x8 k",
+      "d clean va 0xff801040+0x8 k",
+      "i invalidate va 0xff801040+0x8 k",
     ]);
-    expect(kernel.machine.kernelSpace.pte(0xffff5000)?.pfn).toBe(page.pfn);
+    expect(kernel.machine.kernelSpace.pte(0xff801000)?.pfn).toBe(page.pfn);
   });
 
   it("cortex-a9@3.10: a non-executable mapping: nothing", () => {
@@ -63,8 +63,8 @@ describe("copy_to_user_page", () => {
   it("arm11mpcore@3.10: the other CPU's I-cache by IPI (maintenance not broadcast)", () => {
     const { kernel, vma, page } = target("arm11mpcore@3.10", true, 2);
     expect(poke(kernel, vma, page)).toEqual([
-      "d clean va 0xffff5040+0x8 k",
-      "i invalidate va 0xffff5040+0x8 k",
+      "d clean va 0xff801040+0x8 k",
+      "i invalidate va 0xff801040+0x8 k",
       "i invalidate all @cpu1",
     ]);
   });

@@ -23,13 +23,13 @@ describe("arch_uprobe_copy_ixol", () => {
     const { kernel, ops } = hit("arm1136-32k@4.19");
     const area = xolAreaOf(kernel.current.task)!;
     const colour = Math.floor((area.vaddr % 0x4000) / 0x1000);
-    expect(ops).toEqual([`d flush va ${hex(0xffff4000 + colour * 0x1000)}+0x1000 k`, "i invalidate all"]);
+    expect(ops).toEqual([`d flush va ${hex(0xff800000 + colour * 0x1000)}+0x1000 k`, "i invalidate all"]);
   });
 
   it("cortex-a9@6.6: the aliasing I-cache through the slot's colour (flush_icache_alias)", () => {
     const { kernel, ops } = hit("cortex-a9@6.6");
     const area = xolAreaOf(kernel.current.task)!;
-    const va = 0xffff4000 + Math.floor((area.vaddr % 0x4000) / 0x1000) * 0x1000 + 64;
+    const va = 0xff800000 + Math.floor((area.vaddr % 0x4000) / 0x1000) * 0x1000 + 64;
     expect(ops).toEqual([`d clean va ${hex(va)}+0x4 k`, `i invalidate va ${hex(va)}+0x4 k`]);
   });
 

@@ -2,44 +2,26 @@
 // Regenerate the generated sections of packages/arch-mips/README.md from the built packages (run `node
 // scripts/setup.mjs` or `tsc -b` first): the MIPS-against-ARM matrix on the whole catalog, the `--diff`-style
 // lists of scenarios on which comparable MIPS and ARM profiles disagree, what +coloured-kmap saves in cache lines
-// maintained, and the traces behind the cells where the model disagrees with issue 6. Each section sits between
-// `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; the text outside them is left alone. Deterministic:
-// the same packages give the same README. `--check` exits 1 (printing the stale sections) instead of writing.
+// maintained, and the traces behind the cells where the model disagrees with issue 6 (and behind the catalog's
+// pagecache-fill-then-mmap path). Each section sits between `<!-- generated:NAME -->` and
+// `<!-- /generated:NAME -->`; the text outside them is left alone. Deterministic: the same packages give the same
+// README. `--check` exits 1 (printing the stale sections) instead of writing; test/readme.test.ts imports
+// readmeSections() and compares.
 //
 //   node packages/arch-mips/scripts/readme.mjs [--check]
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { ARM_CPUS, registerArmProfiles } from "@flushlab/arch-arm";
-import {
-  catalogFiles,
-  createRegistry,
-  loadScenarioFile,
-  profileRegistry,
-  registerCpu,
-  runScenario,
-} from "@flushlab/core";
-import { registerMipsProfiles } from "../dist/index.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { registerArmProfiles } from "@flushlab/arch-arm";
+import { registerMipsProfiles } from "@flushlab/arch-mips";
+import { catalogFiles, createRegistry, loadScenarioFile, profileRegistry, runScenario } from "@flushlab/core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = dirname(here);
-const readmePath = join(packageDir, "README.md");
+/** The README this script regenerates. */
+export const readmePath = join(packageDir, "README.md");
 
-/**
- * arch-arm's window area (48 KiB) is full with its own windows, so +coloured-kmap runs on ARM CPUs copied with a
- * wider window area (`-w`, between VMALLOC_END and the fixmap): ARM's hooks, the plugin's slots.
- */
-function registerArmWideWindows(container) {
-  for (const cpu of ARM_CPUS) {
-    registerCpu(container, {
-      ...cpu,
-      name: `${cpu.name}-w`,
-      layout: { ...cpu.layout, windowStart: 0xff80_0000, windowEnd: 0xffc0_0000 },
-    });
-  }
-}
-
-const container = createRegistry(registerMipsProfiles, registerArmProfiles, registerArmWideWindows);
+const container = createRegistry(registerMipsProfiles, registerArmProfiles);
 const known = new Set(profileRegistry(container).ids());
 
 const scenarioFiles = [...catalogFiles(), ...catalogFiles(join(packageDir, "scenarios"))].sort((a, b) =>
@@ -131,9 +113,9 @@ const SAVINGS = [
   "mips/24kc-32k@6.6",
   "mips/r4400@3.10",
   "mips/34kc-32k@6.6",
-  "arm/arm1136-32k-w@3.10",
-  "arm/arm1136-32k-w@6.6",
-  "arm/arm926-w@3.10",
+  "arm/arm1136-32k@3.10",
+  "arm/arm1136-32k@6.6",
+  "arm/arm926@3.10",
   "generic/vipt-32k@asm-generic",
 ];
 
@@ -233,37 +215,49 @@ function trace(name, profile) {
 
 // ── Assemble ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-const sections = {
-  matrix: matrix(),
-  diff: diffs(),
-  savings: `${savings()}\n\n${savingsDetail("mips/24kc-32k@4.19")}\n\n${savingsDetail("arm/arm1136-32k-w@3.10")}`,
-  "trace-pagecache": trace("pagecache-fill-then-mmap", "mips/24kc-32k@3.10"),
-  "trace-pagecache-6.6": trace("pagecache-fill-then-mmap", "mips/24kc-32k@6.6"),
-  "trace-dax": `${trace("dax-write-mmapped", "mips/24kc-32k-ar@6.6")}\n\n${trace("dax-write-mmapped", "mips/24kc-32k-ar@6.9")}`,
-  "trace-ps": `${trace("mips-kmap-coherent-dirty", "mips/24kc-32k@2.6.23")}\n\n${trace("mips-kmap-coherent-dirty", "mips/24kc-32k@3.10")}`,
-};
-
-let readme = readFileSync(readmePath, "utf8");
-const stale = [];
-for (const [name, body] of Object.entries(sections)) {
-  const open = `<!-- generated:${name} -->`;
-  const close = `<!-- /generated:${name} -->`;
-  const start = readme.indexOf(open);
-  const end = readme.indexOf(close);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${open} … ${close} section`);
-  const current = readme.slice(start + open.length, end);
-  const next = `\n${body}\n`;
-  if (current !== next) stale.push(name);
-  readme = readme.slice(0, start + open.length) + next + readme.slice(end);
+/** Every generated section of the README, by name (the text between its markers, without the newlines). */
+export function readmeSections() {
+  return {
+    matrix: matrix(),
+    diff: diffs(),
+    savings: `${savings()}\n\n${savingsDetail("mips/24kc-32k@4.19")}\n\n${savingsDetail("arm/arm1136-32k@3.10")}`,
+    "trace-pagecache": trace("pagecache-fill-then-mmap", "mips/24kc-32k@3.10"),
+    "trace-dax": `${trace("dax-write-mmapped", "mips/24kc-32k-ar@6.6")}\n\n${trace("dax-write-mmapped", "mips/24kc-32k-ar@6.9")}`,
+    "trace-dax-coloured": `${trace("dax-write-mmapped", "mips/24kc-32k@4.19+fs-dax")}\n\n${trace("dax-write-mmapped", "mips/24kc-32k@4.19+fs-dax+coloured-kmap")}`,
+    "trace-ps": `${trace("mips-kmap-coherent-dirty", "mips/24kc-32k@2.6.23")}\n\n${trace("mips-kmap-coherent-dirty", "mips/24kc-32k@3.10")}`,
+  };
 }
-if (process.argv.includes("--check")) {
-  if (stale.length > 0) {
-    console.error(
-      `README.md is out of date in: ${stale.join(", ")} (run node packages/arch-mips/scripts/readme.mjs)`,
-    );
-    process.exit(1);
+
+/** `readme` with every section replaced, and the names of the sections whose text changed. */
+export function applySections(readme, sections) {
+  let text = readme;
+  const stale = [];
+  for (const [name, body] of Object.entries(sections)) {
+    const open = `<!-- generated:${name} -->`;
+    const close = `<!-- /generated:${name} -->`;
+    const start = text.indexOf(open);
+    const end = text.indexOf(close);
+    if (start < 0 || end < start) throw new Error(`README.md has no ${open} … ${close} section`);
+    const current = text.slice(start + open.length, end);
+    const next = `\n${body}\n`;
+    if (current !== next) stale.push(name);
+    text = text.slice(0, start + open.length) + next + text.slice(end);
   }
-} else {
-  writeFileSync(readmePath, readme);
-  console.log(`README.md: ${stale.length === 0 ? "up to date" : `regenerated ${stale.join(", ")}`}`);
+  return { text, stale };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const { text, stale } = applySections(readFileSync(readmePath, "utf8"), readmeSections());
+  if (process.argv.includes("--check")) {
+    if (stale.length > 0) {
+      console.error(
+        `README.md is out of date in: ${stale.join(", ")} (run node packages/arch-mips/scripts/readme.mjs)`,
+      );
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(readmePath, text);
+    console.log(`README.md: ${stale.length === 0 ? "up to date" : `regenerated ${stale.join(", ")}`}`);
+  }
 }

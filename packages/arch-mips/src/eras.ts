@@ -48,6 +48,15 @@ export interface MipsEra {
    * PG_dcache_dirty, else the kernel alias).
    */
   readonly flushAnonPage: "none" | "always-kmap_coherent" | "mapped-test";
+  /**
+   * flush_kernel_dcache_page: `empty` (no flush: the generic empty inline, then MIPS's own with only
+   * `BUG_ON(cpu_has_dc_aliases && PageHighMem(page))`, torvalds/linux arch/mips/include/asm/cacheflush.h of the
+   * 3.x series); `flush_dcache_page` (Paul Burton, "MIPS: Flush dcache for flush_kernel_dcache_page",
+   * linux-mips 2016-03-01, patch 1 of the series whose patch 4 moved the cache sync to set_pte_at (`cacheSync`),
+   * ≈ v4.7: the BUG_ON, then flush_dcache_page(page); read in a 4.19-based and a 5.x tree's cacheflush.h);
+   * `removed` (v5.17 f358afc52c30: no such function; sg_miter_stop calls flush_dcache_page from v5.16).
+   */
+  readonly flushKernelDcachePage: "empty" | "flush_dcache_page" | "removed";
   /** The name of the "is this page mapped by a user PTE" test of the era (page_mapped → page_mapcount → folio_mapped). */
   readonly mappedTest: "page_mapped" | "page_mapcount" | "folio_mapped";
   /** Whether kmap_coherent exists (Ralf Baechle, Atsushi Nemoto, "Fix COW D-cache aliasing on fork", ≈ v2.6.20). */
@@ -106,6 +115,17 @@ export interface MipsEra {
   readonly uprobes: "none" | "flush_icache_range";
 }
 
+/**
+ * Before sg_miter (lib/scatterlist.c's sg_mapping_iter came with v2.6.27): a PIO driver of the era called
+ * flush_dcache_page itself after writing a page through kmap_atomic (as libata's ata_pio_sector does), which is
+ * what the model's sg_miter_stop does in the 2.6.19 and 2.6.23 eras (arch-arm's 2.6.19 era does the same).
+ */
+const SG_NONE: Partial<KernelEra> = {
+  sgMiterStopFlush: "flush_dcache_page",
+  daxRefusedOnAliasingDcache: false,
+};
+
+/** v2.6.27 … v3.12: sg_miter_stop calls flush_kernel_dcache_page on every page it wrote. */
 const SG_OLD: Partial<KernelEra> = {
   sgMiterStopFlush: "flush_kernel_dcache_page",
   daxRefusedOnAliasingDcache: false,
@@ -119,11 +139,12 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
       "before kmap_coherent: COW copies through the kernel alias, no MIPS flush_anon_page, ptrace flushes with flush_cache_page",
     source:
       "include/asm-mips/cacheflush.h, page.h, arch/mips/mm/cache.c, c-r4k.c as the 2006 COW series found them (the series' diff context, Message-ID 1161275750378-git-send-email-ralf@linux-mips.org)",
-    kernel: SG_OLD,
+    kernel: SG_NONE,
     dax: "none",
     flushDcachePage: "v2.6",
     pageMapping: "page_mapping",
     flushAnonPage: "none",
+    flushKernelDcachePage: "empty",
     mappedTest: "page_mapped",
     kmapCoherent: false,
     copyUserHighpage: "generic",
@@ -144,11 +165,12 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
       'kmap_coherent in copy_user_highpage, flush_anon_page and copy_to/from_user_page, before the 2007 "take 2" fix (BUG_ON on PG_dcache_dirty pages)',
     source:
       "arch/mips/mm/init.c of the COW series (1161275750378-git-send-email-ralf@linux-mips.org), cache.c __flush_anon_page (Ralf Baechle to Miklos Szeredi, 20070323141939.GB17311@linux-mips.org), the take-2 thread (20071016.023125.59033711.anemo@mba.ocn.ne.jp)",
-    kernel: SG_OLD,
+    kernel: SG_NONE,
     dax: "none",
     flushDcachePage: "v2.6",
     pageMapping: "page_mapping",
     flushAnonPage: "always-kmap_coherent",
+    flushKernelDcachePage: "empty",
     mappedTest: "page_mapped",
     kmapCoherent: true,
     copyUserHighpage: "take-1",
@@ -174,6 +196,7 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
     flushDcachePage: "v2.6",
     pageMapping: "page_mapping",
     flushAnonPage: "mapped-test",
+    flushKernelDcachePage: "empty",
     mappedTest: "page_mapped",
     kmapCoherent: true,
     copyUserHighpage: "take-2",
@@ -191,14 +214,15 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
   "4.19": {
     name: "4.19",
     summary:
-      "cache sync from set_pte_at (new pfn only), page_mapcount tests, page_mapping_file; FS_DAX excluded on MIPS by fs/Kconfig",
+      "cache sync from set_pte_at (new pfn only), flush_kernel_dcache_page calls flush_dcache_page, page_mapcount tests, page_mapping_file; FS_DAX excluded on MIPS by fs/Kconfig",
     source:
-      "arch/mips/mm/cache.c (__update_cache(address, pte), page_mapping_file, page_mapcount), include/asm/pgtable.h set_pte_at, mm/init.c, kernel/uprobes.c",
+      "arch/mips/mm/cache.c (__update_cache(address, pte), page_mapping_file, page_mapcount), include/asm/pgtable.h set_pte_at, include/asm/cacheflush.h flush_kernel_dcache_page (Paul Burton, 2016), mm/init.c, kernel/uprobes.c",
     kernel: { sgMiterStopFlush: "flush_kernel_dcache_page_unless_slab", daxRefusedOnAliasingDcache: false },
     dax: "kconfig-excluded",
     flushDcachePage: "v4",
     pageMapping: "page_mapping_file",
     flushAnonPage: "mapped-test",
+    flushKernelDcachePage: "flush_dcache_page",
     mappedTest: "page_mapcount",
     kmapCoherent: true,
     copyUserHighpage: "take-2",
@@ -224,6 +248,7 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
     flushDcachePage: "folio",
     pageMapping: "folio_flush_mapping",
     flushAnonPage: "mapped-test",
+    flushKernelDcachePage: "removed",
     mappedTest: "folio_mapped",
     kmapCoherent: true,
     copyUserHighpage: "take-2",
@@ -249,6 +274,7 @@ export const MIPS_ERAS: { readonly [K in MipsEraName]: MipsEra } = Object.freeze
     flushDcachePage: "folio",
     pageMapping: "folio_flush_mapping",
     flushAnonPage: "mapped-test",
+    flushKernelDcachePage: "removed",
     mappedTest: "folio_mapped",
     kmapCoherent: true,
     copyUserHighpage: "take-2",

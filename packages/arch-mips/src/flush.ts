@@ -8,6 +8,7 @@
 // cache_noop (`info.cache_noop`); flush_icache_range keeps its r4k implementation.
 import {
   type Address,
+  BUG_ON,
   type Mm,
   type Page,
   PageAnon,
@@ -161,14 +162,26 @@ export function flush_anon_page(ctx: MipsContext, _vma: Vma, page: Page, vmaddr:
   if (ctx.info.cpu_has_dc_aliases && PageAnon(page)) __flush_anon_page(ctx, page, vmaddr);
 }
 
+// arch/mips/include/asm/cacheflush.h flush_kernel_dcache_page(), v4.7 … v5.15 (Paul Burton, 2016) [MK cacheflush.h]
 /**
- * flush_kernel_dcache_page(page): the generic empty one up to 3.x; from v4.x MIPS defines
- * ARCH_HAS_FLUSH_KERNEL_DCACHE_PAGE as `BUG_ON(cpu_has_dc_aliases && PageHighMem(page))` and no cache operation
- * (verified in torvalds/linux arch/mips/include/asm/cacheflush.h, v5.x; highmem is refused on aliasing CPUs, so
- * the BUG_ON cannot fire); removed with the function in v5.16. No maintenance in any era: reference §4.3 said
- * UNVERIFIED "generic no-op", which is the behaviour. [MK cacheflush.h]
+ * flush_kernel_dcache_page(page), by era (`flushKernelDcachePage`): `empty`: no cache operation (the generic
+ * empty inline, then MIPS's `BUG_ON(cpu_has_dc_aliases && PageHighMem(page))` alone, torvalds/linux
+ * cacheflush.h of the 3.x series); `flush_dcache_page` (≈ v4.7, Paul Burton's "MIPS: Flush dcache for
+ * flush_kernel_dcache_page", 2016-03-01, "treating this kmapped cache flush function exactly the same as its
+ * non-kmapped counterpart"; Ralf Baechle: "Delayed flushing should be ok for lowmem"): the BUG_ON, then
+ * flush_dcache_page(page), lazy for an unmapped page-cache page as always; `removed` (v5.17): nothing calls it.
+ * The reference (§4.3) had it UNVERIFIED as the generic no-op, which holds up to v4.6 only. Highmem is refused
+ * on aliasing CPUs, so the BUG_ON cannot fire.
  */
-export function flush_kernel_dcache_page(_ctx: MipsContext, _page: Page): void {}
+export function flush_kernel_dcache_page(ctx: MipsContext, page: Page): void {
+  if (ctx.era.flushKernelDcachePage !== "flush_dcache_page") return;
+  BUG_ON(
+    ctx.info.cpu_has_dc_aliases && PageHighMem(page),
+    `flush_kernel_dcache_page(pfn ${page.pfn}): a highmem page on an aliasing D-cache`,
+    "arch/mips/include/asm/cacheflush.h: flush_kernel_dcache_page",
+  );
+  ctx.kernel.hooks.flush_dcache_page.call(page);
+}
 
 // ── flush_cache_mm / range / page ──────────────────────────────────────────────────────────────────────────
 

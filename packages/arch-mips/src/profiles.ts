@@ -38,6 +38,7 @@ import { arch_get_unmapped_area } from "./mmap.js";
 import { bindMipsContext, MIPS_OPS, mipsOpExecutors } from "./ops.js";
 import type { MipsContext } from "./page.js";
 import { registerColouredKmap } from "./plugins/coloured-kmap.js";
+import { registerFsDax } from "./plugins/fs-dax.js";
 import { copy_from_user_page, copy_to_user_page } from "./ptrace.js";
 import { arch_uprobe_copy_ixol } from "./uprobes.js";
 
@@ -175,4 +176,5 @@ export function registerMipsProfiles(container: DependencyContainer): void {
   for (const policy of MIPS_POLICIES) registerPolicy(container, policy);
   for (const op of MIPS_OPS) registerOp(op);
   registerColouredKmap(container);
+  registerFsDax(container);
 }

@@ -1,65 +1,44 @@
-// The expected verdicts of issue 6, on the catalog scenarios (packages/core/scenarios) and this package's own
-// (packages/arch-mips/scenarios): the table of the issue, cell by cell, with the model's verdict where it
-// disagrees, and expect.yaml (the machine-readable table the lead merges) checked against the runs.
+// Issue 6's expected verdicts, as the catalog's expect blocks carry them (packages/core/scenarios/*.yaml, the one
+// source of truth), and this package's own scenario (scenarios/mips-kmap-coherent-dirty.yaml, which needs its
+// ops): every cell of the issue's table is an entry of the catalog, equal to the issue's verdict unless it is a
+// listed disagreement, which carries a `# issue 6 expects …` comment; every MIPS entry, and every entry that
+// stacks this package's +coloured-kmap (on ARM profiles too), gives its verdict when run.
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ARM_CPUS, registerArmProfiles } from "@flushlab/arch-arm";
+import { registerArmProfiles } from "@flushlab/arch-arm";
 import {
-  type CpuSpec,
   catalogFiles,
   createRegistry,
+  expectedVerdict,
   loadScenarioFile,
-  registerCpu,
+  profileRegistry,
   runScenario,
   type Scenario,
+  type Verdict,
 } from "@flushlab/core";
-import type { DependencyContainer } from "tsyringe";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { registerMipsProfiles } from "../src/index.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const ownScenarios = join(packageDir, "scenarios");
 
-/**
- * arch-arm's kernel layout leaves 48 KiB of architecture windows, all of them taken by its own FLUSH_ALIAS and
- * COPYPAGE windows, so +coloured-kmap cannot reserve its slots on an ARM profile yet (a PluginError says so).
- * Until arch-arm widens its window area, the ARM cells run on copies of its CPUs whose only difference is a window
- * area between VMALLOC_END (0xff800000) and the 6.x fixmap (0xffc80000) (`-w`): ARM's own hook implementations, the plugin's slots.
- */
-function registerArmWideWindows(container: DependencyContainer): void {
-  for (const cpu of ARM_CPUS as readonly CpuSpec[]) {
-    registerCpu(container, {
-      ...cpu,
-      name: `${cpu.name}-w`,
-      layout: { ...cpu.layout, windowStart: 0xff80_0000, windowEnd: 0xffc0_0000 },
-    });
-  }
+/** MIPS and ARM (for +coloured-kmap on ARM profiles): the real ARM profiles, whose window area has room. */
+const container = createRegistry(registerMipsProfiles, registerArmProfiles);
+const registry = profileRegistry(container);
+
+const catalog = new Map<string, Scenario>(
+  catalogFiles().map((file) => [basename(file, ".yaml"), loadScenarioFile(file)]),
+);
+const own = new Map<string, Scenario>(
+  catalogFiles(ownScenarios).map((file) => [basename(file, ".yaml"), loadScenarioFile(file)]),
+);
+function scenario(name: string): Scenario {
+  const s = catalog.get(name) ?? own.get(name);
+  if (!s) throw new Error(`${name} is neither in the catalog nor in packages/arch-mips/scenarios`);
+  return s;
 }
-
-const container = createRegistry(registerMipsProfiles, registerArmProfiles, registerArmWideWindows);
-const armWide = (id: string) => id.replace(/^arm\/([^@]+)@/, "arm/$1-w@");
-const profileFor = (id: string) =>
-  id.startsWith("arm/") && id.includes("+coloured-kmap") ? armWide(id) : id;
-
-const scenarios = new Map<string, Scenario>();
-function load(name: string): Scenario {
-  let scenario = scenarios.get(name);
-  if (!scenario) {
-    const file =
-      catalogFiles().find((f) => basename(f) === `${name}.yaml`) ??
-      catalogFiles(ownScenarios).find((f) => basename(f) === `${name}.yaml`);
-    if (!file)
-      throw new Error(`scenario ${name} is neither in the catalog nor in packages/arch-mips/scenarios`);
-    scenario = loadScenarioFile(file);
-    scenarios.set(name, scenario);
-  }
-  return scenario;
-}
-
-const verdictOf = (name: string, id: string) =>
-  runScenario(load(name), profileFor(id), { container }).verdict;
+const verdictOf = (name: string, id: string) => runScenario(scenario(name), id, { container }).verdict;
 
 /** The issue's columns. */
 const COLUMNS = [
@@ -71,129 +50,96 @@ const COLUMNS = [
   "mips/24kc-32k@4.19+coloured-kmap",
 ] as const;
 
-/**
- * The issue's table, cell by cell: `issue` is what it expects ("" where it leaves the cell to the model), `model`
- * is what the model gives. Where both are set and differ, the README's "Where the model disagrees" explains.
- */
-const TABLE: Record<string, readonly { issue: string; model: string }[]> = {
-  "fuse-writev": [
-    { issue: "", model: "stale" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-  ],
-  "fuse-writev-threaded": [
-    { issue: "stale", model: "stale" },
-    { issue: "stale", model: "stale" },
-    { issue: "stale", model: "stale" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "stale", model: "stale" },
-    { issue: "coherent", model: "coherent" },
-  ],
-  "cow-after-fork-threaded": [
-    { issue: "stale", model: "stale" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-  ],
-  "shared-mapping-incongruent": [
-    { issue: "", model: "rejected" },
-    { issue: "rejected", model: "rejected" },
-    { issue: "rejected", model: "rejected" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "rejected", model: "rejected" },
-    { issue: "", model: "rejected" },
-  ],
-  "pagecache-fill-then-mmap": [
-    { issue: "coherent", model: "stale" },
-    { issue: "coherent", model: "stale" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "coherent", model: "stale" },
-    { issue: "coherent", model: "stale" },
-  ],
-  "dmcrypt-odirect-anon": [
-    { issue: "", model: "stale" },
-    { issue: "", model: "stale" },
-    { issue: "", model: "coherent" },
-    { issue: "coherent", model: "coherent" },
-    { issue: "", model: "stale" },
-    { issue: "coherent", model: "coherent" },
-  ],
-  "dax-write-mmapped": [
-    { issue: "", model: "rejected" },
-    { issue: "", model: "rejected" },
-    { issue: "rejected", model: "rejected" },
-    { issue: "coherent", model: "rejected" },
-    { issue: "", model: "rejected" },
-    { issue: "coherent", model: "rejected" },
-  ],
+/** The issue's table ("" where it leaves the cell to the model), and its sentence on +coloured-kmap on ARM. */
+const ISSUE: Record<string, readonly (Verdict | "")[]> = {
+  "fuse-writev": ["", "coherent", "coherent", "coherent", "coherent", "coherent"],
+  "fuse-writev-threaded": ["stale", "stale", "stale", "coherent", "stale", "coherent"],
+  "cow-after-fork-threaded": ["stale", "coherent", "coherent", "coherent", "coherent", "coherent"],
+  "shared-mapping-incongruent": ["", "rejected", "rejected", "coherent", "rejected", ""],
+  "pagecache-fill-then-mmap": ["coherent", "coherent", "coherent", "coherent", "coherent", "coherent"],
+  "dmcrypt-odirect-anon": ["", "", "", "coherent", "", "coherent"],
+  "dax-write-mmapped": ["", "", "rejected", "coherent", "", "coherent"],
 };
+const ISSUE_ARM: readonly [string, string, Verdict][] = [
+  ["fuse-writev-threaded", "arm/arm1136-32k@3.10+coloured-kmap", "coherent"],
+  ["fuse-writev-threaded", "arm/arm926@3.10+coloured-kmap", "stale"],
+  // "coherent on … dax-write-mmapped (4.19) as well": 4.19 with FS_DAX built (+fs-dax), fs/Kconfig forbidding it
+  ["dax-write-mmapped", "arm/arm1136-32k@4.19+fs-dax+coloured-kmap", "coherent"],
+];
 
-describe("the issue's table of expected verdicts", () => {
-  for (const [name, row] of Object.entries(TABLE)) {
-    it.each(COLUMNS.map((id, i) => [id, row[i]] as const))(`${name} on %s`, (id, cell) => {
-      expect(verdictOf(name, id)).toBe(cell.model);
-    });
-  }
+/** Where the model disagrees with the issue (README.md "Where the model disagrees"): fs/Kconfig's FS_DAX. */
+const DISAGREEMENTS = [
+  "dax-write-mmapped mips/24kc-32k-ar@6.6",
+  "dax-write-mmapped mips/24kc-32k@4.19+coloured-kmap",
+];
 
-  it("disagrees with the issue in exactly six cells (README: Where the model disagrees)", () => {
-    const disagreements = Object.entries(TABLE).flatMap(([name, row]) =>
-      row.flatMap((cell, i) =>
-        cell.issue !== "" && cell.issue !== cell.model ? [`${name} ${COLUMNS[i]}`] : [],
-      ),
-    );
-    expect(disagreements).toEqual([
-      "pagecache-fill-then-mmap mips/24kc-32k@2.6.19",
-      "pagecache-fill-then-mmap mips/24kc-32k@3.10",
-      "pagecache-fill-then-mmap mips/r4400@3.10",
-      "pagecache-fill-then-mmap mips/24kc-32k@4.19+coloured-kmap",
-      "dax-write-mmapped mips/24kc-32k-ar@6.6",
-      "dax-write-mmapped mips/24kc-32k@4.19+coloured-kmap",
-    ]);
-  });
+/** The catalog's entry for exactly `profile` in `name`'s expect block, with its source line. */
+function entry(name: string, profile: string) {
+  const s = scenario(name);
+  const e = s.expect.find((x) => x.pattern === profile);
+  return e && { ...e, line: readFileSync(s.file, "utf8").split("\n")[e.where.line - 1] };
+}
 
-  it("gives the issue's DAX verdicts in the 6.9 era, once fs/Kconfig no longer excludes MIPS", () => {
-    expect(verdictOf("dax-write-mmapped", "mips/24kc-32k@6.9")).toBe("rejected");
-    expect(verdictOf("dax-write-mmapped", "mips/24kc-32k-ar@6.9")).toBe("coherent");
-  });
-});
-
-describe("coloured-kmap on ARM (the issue's extra cells)", () => {
-  it("arm1136-32k@3.10 becomes coherent on fuse-writev-threaded; arm926 (VIVT) stays stale", () => {
-    expect(verdictOf("fuse-writev-threaded", "arm/arm1136-32k@3.10")).toBe("stale");
-    expect(verdictOf("fuse-writev-threaded", "arm/arm1136-32k@3.10+coloured-kmap")).toBe("coherent");
-    expect(verdictOf("fuse-writev-threaded", "arm/arm926@3.10+coloured-kmap")).toBe("stale");
-  });
-});
-
-describe("expect.yaml", () => {
-  const table = parse(readFileSync(join(packageDir, "expect.yaml"), "utf8")) as Record<
-    string,
-    Record<string, string>
-  >;
-
-  it("holds every cell of the issue's table with the model's verdict", () => {
-    for (const [name, row] of Object.entries(TABLE)) {
+describe("issue 6's table in the catalog's expect blocks", () => {
+  it("every cell is an entry (blank ones filled by the model), equal to the issue's verdict except the listed disagreements", () => {
+    const departures: string[] = [];
+    for (const [name, row] of Object.entries(ISSUE)) {
       COLUMNS.forEach((id, i) => {
-        expect(table[name]?.[id], `${name} ${id}`).toBe(row[i].model);
+        const e = entry(name, id);
+        expect(e, `${name} ${id} is not in ${name}.yaml's expect block`).toBeDefined();
+        if (row[i] !== "" && e!.verdict !== row[i]) departures.push(`${name} ${id}`);
       });
+    }
+    for (const [name, id, verdict] of ISSUE_ARM) {
+      expect(entry(name, id)?.verdict, `${name} ${id}`).toBe(verdict);
+    }
+    expect(departures).toEqual(DISAGREEMENTS);
+  });
+
+  it("each disagreement carries a one-line comment naming the issue's verdict and the reason", () => {
+    for (const cell of DISAGREEMENTS) {
+      const [name, id] = cell.split(" ");
+      expect(entry(name, id)!.line, cell).toMatch(
+        new RegExp(`#\\s*issue 6 expects ${ISSUE[name][COLUMNS.indexOf(id as never)]}: fs/Kconfig .*packages/arch-mips/README\\.md`),
+      );
     }
   });
 
-  it.each(
-    Object.entries(table).flatMap(([name, cells]) => Object.entries(cells).map(([id, v]) => [name, id, v])),
-  )("%s on %s: %s", (name, id, verdict) => {
-    expect(verdictOf(name, id)).toBe(verdict);
+  it("gives the issue's DAX verdicts where fs/Kconfig no longer excludes MIPS (6.9) or FS_DAX is built anyway (+fs-dax)", () => {
+    expect(verdictOf("dax-write-mmapped", "mips/24kc-32k@6.9")).toBe("rejected");
+    expect(verdictOf("dax-write-mmapped", "mips/24kc-32k-ar@6.9")).toBe("coherent");
+    expect(verdictOf("dax-write-mmapped", "mips/24kc-32k@4.19+fs-dax")).toBe("stale");
+    expect(verdictOf("dax-write-mmapped", "mips/24kc-32k@4.19+fs-dax+coloured-kmap")).toBe("coherent");
+  });
+});
+
+describe("every MIPS and +coloured-kmap entry of the catalog's expect blocks, and of this package's scenario", () => {
+  const ours = (pattern: string) => pattern.startsWith("mips/") || pattern.includes("+coloured-kmap");
+  const rows = [...catalog.entries(), ...own.entries()].flatMap(([name, s]) =>
+    s.expect.filter((e) => ours(e.pattern)).map((e) => [name, e.pattern] as const),
+  );
+
+  it("there are such entries (issue 6's table, the cells the model fills, mips-kmap-coherent-dirty)", () => {
+    expect(rows.length).toBeGreaterThan(60);
+    expect(rows.filter(([name]) => name === "mips-kmap-coherent-dirty").length).toBeGreaterThan(5);
   });
 
-  it("agrees with the expect block of mips-kmap-coherent-dirty.yaml", () => {
-    const scenario = load("mips-kmap-coherent-dirty");
-    const block = Object.fromEntries(scenario.expect.map((e) => [e.pattern, e.verdict]));
-    expect(block).toEqual(table["mips-kmap-coherent-dirty"]);
+  it.each(rows)("%s on %s", (name, pattern) => {
+    const s = scenario(name);
+    for (const id of registry.expand(pattern)) {
+      expect(runScenario(s, id, { container }).verdict, id).toBe(expectedVerdict(s, id));
+    }
+  });
+});
+
+describe("mips-kmap-coherent-dirty (this package's scenario: it needs kmap_coherent and add_to_swap)", () => {
+  it("is bug on the aliasing CPUs in 2.6.23 (the BUG_ON of take 1) and coherent after take 2", () => {
+    expect(verdictOf("mips-kmap-coherent-dirty", "mips/24kc-32k@2.6.23")).toBe("bug");
+    expect(verdictOf("mips-kmap-coherent-dirty", "mips/24kc-32k@3.10")).toBe("coherent");
+  });
+
+  it("is refused with an error naming the profile on another architecture (its ops are MIPS's)", () => {
+    const r = runScenario(scenario("mips-kmap-coherent-dirty"), "arm/arm1136-32k@3.10", { container });
+    expect(r.verdict).toBe("error");
   });
 });

@@ -1,6 +1,14 @@
 // Fidelity: the exact maintenance operations each MIPS flush hook issues, per cache type and per era where its
 // behaviour changes (kernel-reference.md §4.3).
-import { KernelBug, PG_arch_1, PROT_READ, PROT_WRITE, type Simulation, test_bit } from "@flushlab/core";
+import {
+  clear_bit,
+  KernelBug,
+  PG_arch_1,
+  PROT_READ,
+  PROT_WRITE,
+  type Simulation,
+  test_bit,
+} from "@flushlab/core";
 import { describe, expect, it } from "vitest";
 import { add_to_swap, FIX_N_COLOURS, mipsContextOf, SetPageDcacheDirty } from "../src/index.js";
 import { anonTask, hex, opsOf, pageAt, show, sim } from "./helpers.js";
@@ -262,11 +270,28 @@ describe("flush_icache_range, vmap", () => {
 });
 
 describe("flush_kernel_dcache_page", () => {
-  it("issues no maintenance in any era (generic empty, then BUG_ON(highmem) only)", () => {
-    for (const profile of ["mips/24kc-32k@2.6.19", "mips/24kc-32k@3.10", "mips/24kc-32k@4.19"]) {
+  it("2.6.19 and 3.10: no maintenance (the generic empty inline, then BUG_ON(highmem) only); 6.6: removed", () => {
+    for (const profile of ["mips/24kc-32k@2.6.19", "mips/24kc-32k@3.10", "mips/24kc-32k@6.6"]) {
       const { s, page } = writtenAnon(profile, 1, 0);
       expect(opsOf(s.kernel, "flush_kernel_dcache_page", page), profile).toEqual([]);
     }
+  });
+
+  it("4.19 (Paul Burton, 2016): flush_dcache_page: an anonymous page's kernel alias at once", () => {
+    const { s, page } = writtenAnon("mips/24kc-32k@4.19", 1, 0);
+    const nested: string[] = [];
+    const stop = s.kernel.observe({ hookEnter: (call) => void (call.depth === 1 && nested.push(call.hook)) });
+    const ops = opsOf(s.kernel, "flush_kernel_dcache_page", page).map(show);
+    stop();
+    expect(nested).toEqual(["flush_dcache_page"]);
+    expect(ops).toEqual([`d flush va ${hex(s.kernel.page_address(page)!)}+${PAGE}`]);
+  });
+
+  it("4.19: an unmapped page-cache page is only marked PG_dcache_dirty (the lazy path of flush_dcache_page)", () => {
+    const { s, page } = fileCachePage("mips/24kc-32k@4.19", false);
+    clear_bit(PG_arch_1, page);
+    expect(opsOf(s.kernel, "flush_kernel_dcache_page", page)).toEqual([]);
+    expect(test_bit(PG_arch_1, page)).toBe(true);
   });
 });
 

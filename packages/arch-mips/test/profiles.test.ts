@@ -93,3 +93,34 @@ steps:
     expect(up.reason?.message).toMatch(/at most 1/);
   });
 });
+
+describe("+fs-dax", () => {
+  const dax = scenario(`files:
+  pmem: { dax: true }
+tasks:
+  t:
+    maps:
+      m: { file: pmem, shared: true, prot: rw, colour: 0 }
+steps:
+  - t: load m+0
+`);
+
+  it("lets a 4.19 kernel set DAX up although fs/Kconfig excludes MIPS; 6.9's run-time refusal still applies", () => {
+    expect(runScenario(dax, "mips/24kc-32k@4.19", { container }).verdict).toBe("rejected");
+    expect(runScenario(dax, "mips/24kc-32k@4.19+fs-dax", { container }).verdict).toBe("coherent");
+    expect(runScenario(dax, "mips/24kc-32k@6.9+fs-dax", { container }).verdict).toBe("rejected");
+  });
+
+  it("is one plugin for ARM and MIPS profiles, whichever package registers first", async () => {
+    const { registerArmProfiles } = await import("@flushlab/arch-arm");
+    for (const order of [
+      [registerMipsProfiles, registerArmProfiles],
+      [registerArmProfiles, registerMipsProfiles],
+    ]) {
+      const both = createRegistry(...order);
+      expect(profileRegistry(both).plugins.filter((p) => p.name === "fs-dax")).toHaveLength(1);
+      expect(runScenario(dax, "mips/24kc-32k@4.19+fs-dax", { container: both }).verdict).toBe("coherent");
+      expect(runScenario(dax, "arm/arm1136-32k@4.19+fs-dax", { container: both }).verdict).toBe("coherent");
+    }
+  });
+});

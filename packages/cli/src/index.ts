@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export { type Io, main } from "./main.js";
+export type { LoadedPlugin, PluginApi, RegisterPluginFile, UserPlugin } from "./plugins.js";

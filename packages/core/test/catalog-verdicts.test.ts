@@ -85,7 +85,8 @@ describe("every generic entry of the catalog's expect blocks (the arch packages 
   const entries = files.flatMap((file) =>
     loadScenarioFile(file).expect.map((e) => [basename(file, ".yaml"), e.pattern, e.verdict] as const),
   );
-  it.each(entries.filter(([, pattern]) => !/[*?]/.test(pattern)))(
+  // Core registers only the generic profiles: an arch entry (arm/…, mips/…) is its package's to run.
+  it.each(entries.filter(([, pattern]) => pattern.startsWith("generic/") && !/[*?]/.test(pattern)))(
     "%s on %s: %s",
     (name, profile, verdict) => {
       expect(verdictOf(name, profile).verdict).toBe(verdict);

@@ -16,6 +16,7 @@ import {
 } from "@flushlab/core";
 import { EXIT_FAIL, EXIT_OK, type Io } from "../io.js";
 import { VERSION } from "../main.js";
+import { collectPluginFiles, loadPlugins, PLUGIN_OPTION_HELP } from "../plugins.js";
 import { progressReporter } from "../progress.js";
 import { cellOf, type MatrixCell, type MatrixPlan, type MatrixScenario } from "../report/matrix.js";
 import { type Registry, selectScenarioFiles } from "../select.js";
@@ -106,10 +107,13 @@ export function mismatchLine(run: CheckRun & { readonly cell: MatrixCell }): str
   return `MISMATCH ${cell.scenario} on ${cell.profile}: expected ${cell.expected ?? "nothing"}${where}, got ${got}`;
 }
 
-/** `flushlab check`: returns the exit code. */
-export function checkCommand(paths: readonly string[], io: Io): number {
+/**
+ * `flushlab check`: returns the exit code. `container` is the registry the expect blocks' profiles are
+ * resolved in (default: the default one).
+ */
+export function checkCommand(paths: readonly string[], io: Io, container?: Registry): number {
   const files = selectScenarioFiles(paths, "check");
-  const outcome = runCheck(files, io);
+  const outcome = runCheck(files, io, container);
   const lines: string[] = [];
   for (const note of outcome.unmatched) lines.push(`warning: ${note}`);
   for (const run of outcome.mismatches) lines.push(mismatchLine(run));
@@ -131,7 +135,13 @@ export const registerCheck: RegisterCommand = (program, io, setExit) => {
       "run each scenario on every profile its expect block names and report each mismatch (exit 1 on any)",
     )
     .argument("[paths...]", "scenario files or directories (default: the bundled catalog)")
-    .action((paths) => {
-      setExit(checkCommand(paths, io));
+    .option("--plugin <file>", PLUGIN_OPTION_HELP, collectPluginFiles)
+    .action(async (paths, options) => {
+      const session = await loadPlugins(options.plugin);
+      try {
+        setExit(checkCommand(paths, io, session.container));
+      } catch (error) {
+        throw session.explain(error);
+      }
     });
 };

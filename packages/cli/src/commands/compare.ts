@@ -9,6 +9,7 @@ import { Option } from "@commander-js/extra-typings";
 import { UserError } from "@flushlab/core";
 import { EXIT_OK, type Io } from "../io.js";
 import { VERSION } from "../main.js";
+import { collectPluginFiles, loadPlugins, PLUGIN_OPTION_HELP, type PluginSession } from "../plugins.js";
 import { progressReporter } from "../progress.js";
 import { COMPARE_FORMATS, type CompareFormat, compareReporters } from "../report/compare-formats.js";
 import { diffMatrix, runMatrix } from "../report/matrix.js";
@@ -22,6 +23,8 @@ export interface CompareOptions {
   format?: CompareFormat;
   out?: string;
   diff?: readonly string[];
+  /** Plugin files (`--plugin`, repeatable): their plugins may be stacked on the profiles. */
+  plugin?: readonly string[];
 }
 
 /**
@@ -50,8 +53,13 @@ export function writeFileAtomic(file: string, text: string, where = "--out"): vo
   }
 }
 
-/** Run `flushlab compare`; returns the exit code (0; a mistake throws a UserError, which exits 2). */
-export function compareCommand(options: CompareOptions, io: Io): number {
+/**
+ * Run `flushlab compare`; returns the exit code (0; a mistake throws a UserError, which exits 2). `session`
+ * holds the registry (default: the default one) and the plugins loaded from files: a cell in which one of
+ * them failed stops the command.
+ */
+export function compareCommand(options: CompareOptions, io: Io, session?: PluginSession): number {
+  const container = session?.container;
   const format = options.format ?? "table";
   const reporter = compareReporters[format];
   if (!reporter)
@@ -65,13 +73,15 @@ export function compareCommand(options: CompareOptions, io: Io): number {
   }
   const files = selectScenarioFiles(splitList(options.scenarios), "--scenarios");
   const profiles = diff
-    ? [...new Set(diff.map((id) => selectProfile(id, "--diff")))]
-    : selectProfiles(splitList(options.profiles), "--profiles");
+    ? [...new Set(diff.map((id) => selectProfile(id, "--diff", container)))]
+    : selectProfiles(splitList(options.profiles), "--profiles", container);
   if (diff && profiles.length < 2)
     throw new UserError("--diff", `A and B are the same profile (${profiles[0]}).`);
   const matrix = runMatrix(files, profiles, [progressReporter(io, { label: "compare" })], {
     version: VERSION,
+    container,
   });
+  session?.checkCells(matrix.results);
   const text = diff
     ? (reporter.onDiff?.(diffMatrix(matrix, profiles[0], profiles[1]), matrix) ?? "")
     : (reporter.onEnd?.(matrix) ?? "");
@@ -107,7 +117,13 @@ export const registerCompare: RegisterCommand = (program, io, setExit) => {
     )
     .option("--out <file>", "write the output to FILE (atomically) instead of stdout")
     .option("--diff <profiles...>", "two profile ids A B: list the scenarios on which their verdicts differ")
-    .action((options) => {
-      setExit(compareCommand(options, io));
+    .option("--plugin <file>", PLUGIN_OPTION_HELP, collectPluginFiles)
+    .action(async (options) => {
+      const session = await loadPlugins(options.plugin);
+      try {
+        setExit(compareCommand(options, io, session));
+      } catch (error) {
+        throw session.explain(error);
+      }
     });
 };

@@ -4,7 +4,9 @@
 import { loadScenarioFile, runScenario } from "@flushlab/core";
 import { EXIT_FAIL, EXIT_OK, type Io } from "../io.js";
 import { VERSION } from "../main.js";
+import { collectPluginFiles, loadPlugins, PLUGIN_OPTION_HELP } from "../plugins.js";
 import { runReporters } from "../report/index.js";
+import type { Registry } from "../select.js";
 import type { RegisterCommand } from "./index.js";
 
 /** The options of `flushlab run`. */
@@ -12,16 +14,19 @@ export interface RunCommandOptions {
   profile: string;
   trace?: boolean;
   json?: boolean;
+  /** Plugin files (`--plugin`, repeatable): their plugins may be stacked on the profile. */
+  plugin?: readonly string[];
 }
 
 /**
  * Run a scenario file on a profile and print the report; returns the exit code (0 coherent, 1 otherwise).
  * A mistake in the file or an unknown profile throws a UserError (the program prints it and exits 2).
+ * `container` is the registry to resolve the profile in (default: the default one).
  */
-export function runCommand(file: string, options: RunCommandOptions, io: Io): number {
+export function runCommand(file: string, options: RunCommandOptions, io: Io, container?: Registry): number {
   const scenario = loadScenarioFile(file);
   const trace = options.trace === true;
-  const result = runScenario(scenario, options.profile, { trace });
+  const result = runScenario(scenario, options.profile, { trace, container });
   const reporter = runReporters[options.json ? "json" : "text"];
   io.stdout(reporter.render({ scenario, result, trace, version: VERSION }));
   return result.verdict === "coherent" ? EXIT_OK : EXIT_FAIL;
@@ -38,7 +43,13 @@ export const registerRun: RegisterCommand = (program, io, setExit) => {
     )
     .option("--trace", "also print the trace: every hook call and maintenance operation, step by step")
     .option("--json", "print a JSON document instead of text")
-    .action((file, options) => {
-      setExit(runCommand(file, options, io));
+    .option("--plugin <file>", PLUGIN_OPTION_HELP, collectPluginFiles)
+    .action(async (file, options) => {
+      const session = await loadPlugins(options.plugin);
+      try {
+        setExit(runCommand(file, options, io, session.container));
+      } catch (error) {
+        throw session.explain(error);
+      }
     });
 };

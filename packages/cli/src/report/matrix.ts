@@ -104,7 +104,7 @@ export function cellOf(result: RunResult): MatrixCell {
  */
 export function runCell(scenario: Scenario, profile: string, container?: Registry): MatrixCell {
   try {
-    return cellOf(runScenario(scenario, profile, { container }));
+    return cellOf(runScenario(scenario, profile, { container, recycle: true }));
   } catch (error) {
     if (!isUserError(error)) throw error;
     return {

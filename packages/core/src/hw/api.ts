@@ -250,4 +250,9 @@ export interface MachineApi {
   costs(): Costs;
   /** Subscribe to events; returns an unsubscribe function. */
   observe(observer: MachineObserver): () => void;
+  /**
+   * Optional: give the machine's storage back for reuse by the next machine, by a caller that owns it and is
+   * done with it (the machine must not be used afterwards).
+   */
+  release?(): void;
 }

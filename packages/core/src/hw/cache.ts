@@ -13,6 +13,7 @@
 import type { CacheKind, MaintenanceKind } from "./api.js";
 import { type CacheGeometry, pageColours } from "./geometry.js";
 import type { PhysicalMemory } from "./memory.js";
+import { arrayPool } from "./pool.js";
 import { TagStore } from "./tag-store.js";
 
 /** Called before a miss fills a line, with the physical byte address and size of that line (snooping). */
@@ -95,10 +96,10 @@ export class Cache {
     this.tags = this.tagStore.tags;
     this.dirty = this.tagStore.dirty;
     const slots = geometry.sets * geometry.ways;
-    this.lineOf = new Int32Array(slots);
-    this.asidOf = new Int32Array(slots);
-    this.vaLineOf = new Int32Array(slots);
-    this.data = new Uint32Array(slots * geometry.wordsPerLine);
+    this.lineOf = arrayPool.take(Int32Array, slots);
+    this.asidOf = arrayPool.take(Int32Array, slots);
+    this.vaLineOf = arrayPool.take(Int32Array, slots);
+    this.data = arrayPool.take(Uint32Array, slots * geometry.wordsPerLine);
     this.colours = pageColours(geometry, pageSize);
     this.ways = geometry.ways;
     this.sets = geometry.sets;
@@ -354,6 +355,15 @@ export class Cache {
     let touched = 0;
     for (let i = 0; i < n; i++) if (this.maintainSlot(this.found[i], kind)) touched++;
     return touched;
+  }
+
+  /** Give the arrays back to the pool (pool.ts): the cache must not be used afterwards. */
+  release(): void {
+    this.tagStore.release();
+    arrayPool.give(this.lineOf);
+    arrayPool.give(this.asidOf);
+    arrayPool.give(this.vaLineOf);
+    arrayPool.give(this.data);
   }
 
   /** Maintenance of the whole cache (one whole-cache operation). */

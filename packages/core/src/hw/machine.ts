@@ -183,6 +183,8 @@ export class Machine implements MachineApi {
   private observers: MachineObserver[] = [];
   /** The guard of every event: false means no event object is built. */
   private observing = false;
+  /** Set by release(). */
+  private released = false;
 
   /** Build a machine; a UserError names the configuration field that is wrong (`where.field`). */
   constructor(config: MachineInit, where = "machine") {
@@ -564,6 +566,25 @@ export class Machine implements MachineApi {
   /** The counters and estimated cycles so far. */
   costs(): Costs {
     return buildCosts(this.cpus, this.counters, this.costTable);
+  }
+
+  /**
+   * Give the machine's typed arrays (caches, page tables, memory, the oracle's origins) back to the pool
+   * (pool.ts) for the next machine: for a caller that owns the machine and is done with it (a run of the
+   * comparison matrix, RunOptions.recycle). The machine, its spaces and its caches must not be used
+   * afterwards; results already taken from it (violations, costs) are plain data and stay valid. A second
+   * call does nothing.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const cpu of this.cpus) {
+      cpu.dcache.release();
+      cpu.icache.release();
+    }
+    for (const space of this.spaces.values()) space.release();
+    this.memory.release();
+    this.oracle.release();
   }
 
   /** Subscribe to events; returns the unsubscribe function. */

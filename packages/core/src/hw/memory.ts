@@ -2,6 +2,7 @@
 // Caches fill and write back whole lines through readLine/writeLine; the DMA device, uncached accesses and
 // write-through stores use read/write.
 import { UserError } from "../errors.js";
+import { arrayPool, type PooledArrayKind } from "./pool.js";
 
 /** The page sizes flushlab models: 4, 8, 16 and 64 KiB. */
 export const PAGE_SIZES: readonly number[] = Object.freeze([4096, 8192, 16384, 65536]);
@@ -80,24 +81,40 @@ export class ChunkAllocator<T extends Uint32Array | Float64Array> {
   private chunk: T | null = null;
   private used = 0;
   private chunkBytes = FIRST_CHUNK_BYTES;
+  /** Every chunk handed out from, with how many of its elements were handed out (for release). */
+  private readonly chunks: T[] = [];
+  private readonly usedOf: number[] = [];
 
   constructor(
-    private readonly make: (length: number) => T,
+    private readonly kind: PooledArrayKind<T>,
     private readonly length: number,
-    private readonly bytesPerElement: number,
   ) {}
 
   /** A fresh zero-filled array of `length` elements. */
   allocate(): T {
     if (this.chunk === null || this.used + this.length > this.chunk.length) {
-      const elements = Math.max(this.length, Math.floor(this.chunkBytes / this.bytesPerElement));
-      this.chunk = this.make(elements);
+      const elements = Math.max(this.length, Math.floor(this.chunkBytes / this.kind.BYTES_PER_ELEMENT));
+      this.chunk = arrayPool.take(this.kind, elements);
+      this.chunks.push(this.chunk);
+      this.usedOf.push(0);
       this.used = 0;
       this.chunkBytes = Math.min(2 * this.chunkBytes, LARGEST_CHUNK_BYTES);
     }
     const view = this.chunk.subarray(this.used, this.used + this.length) as T;
     this.used += this.length;
+    this.usedOf[this.usedOf.length - 1] = this.used;
     return view;
+  }
+
+  /**
+   * Give every chunk back to the pool (pool.ts), zeroing only the part handed out: the arrays allocated so
+   * far must not be used afterwards.
+   */
+  release(): void {
+    for (let i = 0; i < this.chunks.length; i++) arrayPool.give(this.chunks[i], this.usedOf[i]);
+    this.chunks.length = 0;
+    this.usedOf.length = 0;
+    this.chunk = null;
   }
 }
 
@@ -130,7 +147,7 @@ export class PhysicalMemory {
     this.wordsPerFrame = pageSize >>> 2;
     this.wordMask = this.wordsPerFrame - 1;
     this.frames = new FrameTable(this.pageShift);
-    this.allocator = new ChunkAllocator((n) => new Uint32Array(n), 2 * this.wordsPerFrame, 4);
+    this.allocator = new ChunkAllocator(Uint32Array, 2 * this.wordsPerFrame);
   }
 
   private frameOf(pfn: number): Uint32Array | undefined {
@@ -192,6 +209,20 @@ export class PhysicalMemory {
     const frame = this.allocate(pa >>> this.pageShift);
     const start = ((pa >>> 2) & this.wordMask) << 1;
     for (let i = 0; i < words; i++) frame[start + 2 * i] = src[offset + i];
+  }
+
+  /**
+   * The interleaved planes of frame `pfn` (memory at 2w, shadow at 2w+1 for word w), or undefined when the
+   * frame was never written (every word of both planes 0). A view for scans (the oracle's end of run): do not
+   * write through it.
+   */
+  planesOf(pfn: number): Uint32Array | undefined {
+    return this.frames.get(pfn);
+  }
+
+  /** Give the frames' storage back to the pool (pool.ts): the memory must not be used afterwards. */
+  release(): void {
+    this.allocator.release();
   }
 
   /** Frames allocated so far, in ascending pfn order. */

@@ -5,6 +5,7 @@
 // the same entries packed into a two-level table of 32-bit words (pfn and permission bits), which is what
 // translate() reads: two array loads, no object, no allocation.
 import type { Address, AddressSpaceApi, Fault, Pte } from "./api.js";
+import { arrayPool } from "./pool.js";
 
 /** Access code of a load (numbers, so that no string is compared per access). */
 export const LOAD = 0;
@@ -83,11 +84,20 @@ export class AddressSpace implements AddressSpaceApi {
     this.table.set(vpn, entry);
     let leaf = this.leaves[vpn >>> LEAF_BITS];
     if (leaf === undefined) {
-      leaf = new Int32Array(LEAF_SIZE);
+      leaf = arrayPool.take(Int32Array, LEAF_SIZE);
       this.leaves[vpn >>> LEAF_BITS] = leaf;
     }
     leaf[vpn & LEAF_MASK] = packPte(entry);
     this.version++;
+  }
+
+  /** Give the packed table's leaves back to the pool (pool.ts): the space must not be used afterwards. */
+  release(): void {
+    for (let i = 0; i < this.leaves.length; i++) {
+      const leaf = this.leaves[i];
+      if (leaf !== undefined) arrayPool.give(leaf);
+      this.leaves[i] = undefined;
+    }
   }
 
   /** Remove the PTE of the page containing `va` (nothing if there is none). */

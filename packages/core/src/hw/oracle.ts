@@ -49,10 +49,15 @@ export class Oracle {
     this.pageShift = memory.pageShift;
     this.wordsPerFrame = memory.wordsPerFrame;
     this.frames = new FrameTable(memory.pageShift);
-    this.originArrays = new ChunkAllocator((n) => new Float64Array(n), 2 * this.wordsPerFrame, 8);
+    this.originArrays = new ChunkAllocator(Float64Array, 2 * this.wordsPerFrame);
     let most = 1;
     for (const cache of caches) most = Math.max(most, cache.colours * cache.ways);
     this.found = new Int32Array(most);
+  }
+
+  /** Give the origins' storage back to the pool (pool.ts): the oracle must not be used afterwards. */
+  release(): void {
+    this.originArrays.release();
   }
 
   /** The step number and actor stamped on the following stores and violations. */
@@ -187,11 +192,16 @@ export class Oracle {
   finish(): Violation[] {
     const added: Violation[] = [];
     const dcaches = this.caches.filter((cache) => cache.kind === "d");
+    const words = this.wordsPerFrame;
     for (const [pfn] of this.frames.entries()) {
-      for (let w = 0; w < this.wordsPerFrame; w++) {
+      // memory and shadow interleaved (memory.ts): only a word whose two planes differ needs a closer look
+      const planes = this.memory.planesOf(pfn);
+      if (planes === undefined) continue;
+      for (let w = 0; w < words; w++) {
+        const expected = planes[2 * w + 1];
+        if (planes[2 * w] === expected) continue;
         const pa = pfn * 2 ** this.pageShift + w * 4;
-        const expected = this.memory.readShadow(pa);
-        if (this.memory.read(pa) === expected || this.inSomeCache(dcaches, pa, expected)) continue;
+        if (this.inSomeCache(dcaches, pa, expected)) continue;
         const writer = this.writerOf(pa);
         const v = this.endOfRun(
           "lost-write",

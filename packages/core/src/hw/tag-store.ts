@@ -1,4 +1,5 @@
 import type { CacheGeometry } from "./geometry.js";
+import { arrayPool } from "./pool.js";
 
 /** Seeded xorshift32: the only randomness flushlab uses, so that a seed gives byte-identical results. */
 export function xorshift32(seed: number): () => number {
@@ -38,9 +39,9 @@ export class TagStore {
     this.ways = geometry.ways;
     this.sets = geometry.sets;
     const slots = geometry.sets * geometry.ways;
-    this.tags = new Int32Array(slots).fill(-1);
-    this.dirty = new Uint8Array(slots);
-    this.stamps = new Float64Array(slots);
+    this.tags = arrayPool.take(Int32Array, slots).fill(-1);
+    this.dirty = arrayPool.take(Uint8Array, slots);
+    this.stamps = arrayPool.take(Float64Array, slots);
     this.random = xorshift32(seed);
     this.lru = geometry.replacement === "lru";
     this.fifo = geometry.replacement === "fifo";
@@ -90,5 +91,12 @@ export class TagStore {
   clear(): void {
     this.tags.fill(-1);
     this.dirty.fill(0);
+  }
+
+  /** Give the arrays back to the pool (pool.ts): the store must not be used afterwards. */
+  release(): void {
+    arrayPool.give(this.tags);
+    arrayPool.give(this.dirty);
+    arrayPool.give(this.stamps);
   }
 }

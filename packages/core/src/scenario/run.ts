@@ -12,11 +12,11 @@ import type { DependencyContainer } from "tsyringe";
 import { isUserError, UserError } from "../errors.js";
 import type { Costs, MachineApi, Violation } from "../hw/api.js";
 import { errnoName, isKernelBug, isKernelRefusal, type Kernel } from "../kernel/index.js";
+import { type ProfileId, type ProfilePattern, parseProfileId, parseProfilePattern } from "../profile/id.js";
 import type { KernelPlugin } from "../profile/plugin.js";
 import { PluginError } from "../profile/plugin.js";
 import type { Profile } from "../profile/types.js";
 import type { MapDecl, Scenario, SourceLocation, Step, Verdict } from "./ast.js";
-import { expectedVerdict } from "./expect.js";
 import { defaultOps, type OpSpec } from "./ops.js";
 import { type RunBinding, type RunState, type ScenarioOpExecutor, StepContext } from "./run-context.js";
 import { CORE_EXECUTORS, mmapRequest } from "./run-ops.js";
@@ -49,6 +49,11 @@ export interface RunOptions {
   readonly container?: DependencyContainer;
   /** The seed of random replacement (default 1). */
   readonly seed?: number;
+  /**
+   * The run owns its simulation and nobody looks at it afterwards (the comparison matrix): at the end, the
+   * machine's storage goes back to a pool for the next run (MachineApi.release). Results are unchanged.
+   */
+  readonly recycle?: boolean;
 }
 
 /** A step, as results cite it. */
@@ -124,6 +129,39 @@ class StepFailure extends Error {
   ) {
     super("step failure");
   }
+}
+
+// expect.ts's expectedVerdict compiles every glob of the expect block (three regular expressions each) on every
+// call; a run of the matrix calls it once per cell, with expect blocks of dozens of globs. The same lookup with
+// the compiled patterns and parsed ids kept by their text (pure functions of it), bounded in size.
+const compiledPatterns = new Map<string, ProfilePattern>();
+const parsedIds = new Map<string, ProfileId>();
+const MAX_COMPILED = 4096;
+
+function remembered<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make(key); // a malformed text throws here, as on every call, and is not kept
+    if (cache.size >= MAX_COMPILED) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+/**
+ * What the scenario's expect block says for `profileId`, or null: exactly expect.ts's expectedVerdict (an exact
+ * id first, then the first matching glob in file order; a malformed id or pattern throws the same UserError,
+ * in the same order), with the parsing remembered.
+ */
+function expectedOn(scenario: Scenario, profileId: string): Verdict | null {
+  const entries = scenario.expect;
+  const exact = entries.find((e) => e.pattern === profileId);
+  if (exact) return exact.verdict;
+  const match = entries.find((e) => {
+    const id = remembered(parsedIds, profileId, (text) => parseProfileId(text));
+    return remembered(compiledPatterns, e.pattern, (text) => parseProfilePattern(text)).matches(id);
+  });
+  return match?.verdict ?? null;
 }
 
 /** Every step of a scenario (windows included) by index. */
@@ -306,7 +344,7 @@ export function executeScenario(
     file: scenario.file,
     hash: scenario.hash,
     profile: profile.id,
-    expected: expectedVerdict(scenario, profile.id) ?? null,
+    expected: expectedOn(scenario, profile.id),
     cpus,
   };
   try {
@@ -369,7 +407,7 @@ export function executeScenario(
   if (failure) ({ verdict, reason } = judgeFailure(failure, scenario.file));
   const violations = outcome.violations.map((v) => attachSteps(v, byIndex));
   if (verdict === "coherent" && violations.length > 0) verdict = "stale";
-  return {
+  const result: RunResult = {
     ...base,
     verdict,
     violations,
@@ -377,6 +415,8 @@ export function executeScenario(
     reason,
     ...(recorder ? { trace: recorder.steps } : {}),
   };
+  if (options.recycle && !recorder) sim.machine.release?.();
+  return result;
 }
 
 /**

@@ -1,0 +1,69 @@
+// Typed arrays recycled between machines. A run of the comparison matrix builds a machine whose caches, page
+// tables and memory are typed arrays of a few hundred KiB in all, and 1 700 runs one after another made their
+// allocation and zeroing (and the garbage collections they caused) a large part of the matrix's time. The
+// machine's parts take their arrays from this pool, and Machine.release() (called by a run that owns its
+// machine, see RunOptions.recycle) gives them back. An array comes out of the pool zero-filled, exactly as a
+// new one, so that a recycled machine starts in the same state as a fresh one.
+
+/** The kinds of typed array the hardware model uses. */
+export type PooledArray = Int32Array | Uint32Array | Uint8Array | Float64Array;
+
+/** The constructor of a pooled array kind. */
+export interface PooledArrayKind<T extends PooledArray> {
+  new (length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The most bytes the pool keeps (beyond, given-back arrays are left to the garbage collector). */
+const MAX_POOLED_BYTES = 48 * 1024 * 1024;
+
+/** A pool of zero-filled typed arrays by kind and length. */
+export class ArrayPool {
+  private readonly free = new Map<PooledArrayKind<PooledArray>, Map<number, PooledArray[]>>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = MAX_POOLED_BYTES) {}
+
+  /** A zero-filled array of `length` elements of `kind`: a recycled one when the pool has one, else new. */
+  take<T extends PooledArray>(kind: PooledArrayKind<T>, length: number): T {
+    const list = this.free.get(kind as PooledArrayKind<PooledArray>)?.get(length);
+    if (list !== undefined && list.length > 0) {
+      const array = list.pop() as T;
+      this.bytes -= array.byteLength;
+      return array;
+    }
+    return new kind(length);
+  }
+
+  /**
+   * Give back `array` (a whole array from take(), never a view), whose elements from `used` on are still
+   * zero: it is zero-filled up to `used` (default: all of it) and kept for the next take() of its kind and
+   * length. The caller must not use it afterwards.
+   */
+  give(array: PooledArray, used: number = array.length): void {
+    if (this.bytes + array.byteLength > this.maxBytes) return;
+    if (array.byteOffset !== 0 || array.byteLength !== array.buffer.byteLength) return;
+    array.fill(0, 0, Math.min(used, array.length));
+    const kind = array.constructor as PooledArrayKind<PooledArray>;
+    let byLength = this.free.get(kind);
+    if (byLength === undefined) {
+      byLength = new Map();
+      this.free.set(kind, byLength);
+    }
+    let list = byLength.get(array.length);
+    if (list === undefined) {
+      list = [];
+      byLength.set(array.length, list);
+    }
+    list.push(array);
+    this.bytes += array.byteLength;
+  }
+
+  /** Bytes held, for tests and benches. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+}
+
+/** The pool every machine of this thread shares. */
+export const arrayPool = new ArrayPool();
