@@ -16,7 +16,10 @@ for (const pkg of readdirSync(join(root, "packages")).sort()) {
     if (!file.endsWith(".bench.js")) continue;
     if (only.length > 0 && !only.some((o) => file.includes(o))) continue;
     console.log(`\n── ${pkg}/${file.replace(/\.js$/, "")}`);
-    const result = spawnSync(process.execPath, ["--expose-gc", join(dir, file)], { cwd: root, stdio: "inherit" });
+    const result = spawnSync(process.execPath, ["--expose-gc", join(dir, file)], {
+      cwd: root,
+      stdio: "inherit",
+    });
     if (result.status !== 0) failed++;
   }
 }

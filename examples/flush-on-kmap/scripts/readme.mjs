@@ -6,6 +6,7 @@
 // Run after the build (node scripts/setup.mjs, or tsc -b), from anywhere:
 //   node examples/flush-on-kmap/scripts/readme.mjs            # print the section
 //   node examples/flush-on-kmap/scripts/readme.mjs --readme   # paste it into README.md between the markers
+//                                                             # (then formatted with the workspace's biome)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -72,7 +73,8 @@ function summary(doc) {
       const a = cell(name, base);
       const b = cell(name, plugged);
       if (isBroken(a.verdict) && b.verdict === "coherent") fixes.push(`\`${name}\``);
-      else if (a.verdict === "coherent" && isBroken(b.verdict)) causes.push(`\`${name}\` (${verdictText(b)})`);
+      else if (a.verdict === "coherent" && isBroken(b.verdict))
+        causes.push(`\`${name}\` (${verdictText(b)})`);
       else if (a.verdict !== b.verdict || a.violations !== b.violations) {
         other.push(`\`${name}\` ${verdictText(a)} → ${verdictText(b)}`);
       }
@@ -102,10 +104,16 @@ function explainExcerpt(text) {
   const lines = text.split("\n");
   const from = lines.findIndex((l) => /^ {2}step 2 /.test(l));
   const to = lines.findIndex((l) => /^ {2}step 8 /.test(l));
-  const story = lines.findIndex((l) => l === "Violations");
+  const story = lines.indexOf("Violations");
   const end = lines.findIndex((l, i) => i > story && l.startsWith("Costs:"));
   if (from < 0 || to < 0 || story < 0 || end < 0) throw new Error("unexpected flushlab explain output");
-  return [lines[0], "...", ...lines.slice(from, to), "...", ...lines.slice(story, end).filter((l) => l !== "")];
+  return [
+    lines[0],
+    "...",
+    ...lines.slice(from, to),
+    "...",
+    ...lines.slice(story, end).filter((l) => l !== ""),
+  ];
 }
 
 /** The generated section (deterministic: the same sources give the same text). */
@@ -122,8 +130,12 @@ export function readmeSection() {
   out.push("");
   out.push(markdown);
   out.push("");
-  out.push("What the plugin changes against each architecture's policy (from the same command with `--format json`;");
-  out.push("costs summed over the scenarios that ran to their end on both profiles, not rejected and not error):");
+  out.push(
+    "What the plugin changes against each architecture's policy (from the same command with `--format json`;",
+  );
+  out.push(
+    "costs summed over the scenarios that ran to their end on both profiles, not rejected and not error):",
+  );
   out.push("");
   out.push(...summary(doc));
   out.push("");
@@ -147,6 +159,10 @@ if (isMain) {
     if (rest === undefined) throw new Error(`README.md has no ${BEGIN} marker`);
     const tail = rest.split(END)[1];
     writeFileSync(readme, `${head}${BEGIN}\n${section}\n${END}${tail}`);
+    // lay the tables out as the workspace's formatter does, so that `biome check` passes unchanged
+    const biome = join(ROOT, "node_modules", ".bin", "biome");
+    const formatted = spawnSync(biome, ["format", "--write", readme], { cwd: ROOT, encoding: "utf8" });
+    if (formatted.status !== 0) throw new Error(`biome format ${readme} failed: ${formatted.stderr}`);
   } else {
     console.log(section);
   }

@@ -71,7 +71,12 @@ export function incompatible(kernel: Kernel, a: Address, b: Address): boolean {
 export function maintainUserAlias(kernel: Kernel, alias: UserAlias, kind: MaintenanceKind): void {
   if (kernel.machine.config.dcache.indexing === "vivt") {
     if (alias.mm.cpumask.size === 0) return;
-    kernel.maintain("d", kind, { scope: "va", start: alias.va, length: kernel.pageSize, asid: alias.mm.asid });
+    kernel.maintain("d", kind, {
+      scope: "va",
+      start: alias.va,
+      length: kernel.pageSize,
+      asid: alias.mm.asid,
+    });
     return;
   }
   kernel.maintain("d", kind, {

@@ -1,7 +1,6 @@
 // +flush-on-kmap: David Miller's proposal, answering Linus Torvalds ("Re: fuse, get_user_pages, flush_anon_page,
-// aliasing caches and all that again", linux-kernel, 31 Dec 2006; /work/shared/seeds/2006-12-31-miller-kmap-is-
-// the-hook.txt), as a plugin that stacks on any profile and keeps every hook of the architecture it does not
-// name below.
+// aliasing caches and all that again", linux-kernel, 31 Dec 2006), as a plugin that stacks on any profile and
+// keeps every hook of the architecture it does not name below.
 //
 // 1. "you flush exactly where the physical page is made visible to the kernel for a cpu load/store. All the
 //    locations where that happens are perfectly annotated already with kmap() calls." kmap and kmap_atomic
@@ -180,7 +179,8 @@ class FlushOnKmap {
       else if (pte.executable) maintainKernelPage(kernel, kaddr, "clean");
     }
     asmGeneric.set_pte_at(kernel, mm, addr, ptep, pte);
-    if (kaddr !== null && pte.executable) invalidateUserIcache(kernel, { mm, va: pageStart(kernel, addr), pte });
+    if (kaddr !== null && pte.executable)
+      invalidateUserIcache(kernel, { mm, va: pageStart(kernel, addr), pte });
   }
 
   // arch/arm/mm/fault-armv.c make_coherent() is ARM's form of Miller's point 3 (VIVT, one mm); this one is

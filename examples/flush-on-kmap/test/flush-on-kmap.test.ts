@@ -15,12 +15,16 @@ import {
   PROT_READ,
   PROT_WRITE,
   runScenario,
-  STAGE_OVERRIDE,
   type Simulation,
+  STAGE_OVERRIDE,
 } from "@flushlab/core";
 import { describe, expect, it } from "vitest";
-import { FLUSH_ON_KMAP, FLUSH_ON_KMAP_HOOKS, FLUSH_ON_KMAP_SPEC, registerFlushOnKmap } from "../src/index.js";
-import register from "../src/index.js";
+import register, {
+  FLUSH_ON_KMAP,
+  FLUSH_ON_KMAP_HOOKS,
+  FLUSH_ON_KMAP_SPEC,
+  registerFlushOnKmap,
+} from "../src/index.js";
 
 const container = createRegistry(registerArmProfiles, registerMipsProfiles, registerFlushOnKmap);
 const BASES = ["arm/arm926@3.10", "arm/arm1136-32k@3.10", "mips/24kc-32k@6.6", "arm/cortex-a9@6.6"];
@@ -54,13 +58,17 @@ describe("the hooks it replaces (describeTaps)", () => {
   for (const base of BASES) {
     it(`on ${base}: its tap comes first on exactly FLUSH_ON_KMAP_HOOKS, the rest is the architecture's`, () => {
       const plain = describeTaps(createSimulation({ profile: base, container }).kernel);
-      const stacked = describeTaps(createSimulation({ profile: `${base}+${FLUSH_ON_KMAP}`, container }).kernel);
+      const stacked = describeTaps(
+        createSimulation({ profile: `${base}+${FLUSH_ON_KMAP}`, container }).kernel,
+      );
       for (const hook of HOOK_NAMES) {
         const ours = stacked[hook].filter((t) => t.name === FLUSH_ON_KMAP);
         if (FLUSH_ON_KMAP_HOOKS.includes(hook)) {
           expect(ours, hook).toEqual([{ name: FLUSH_ON_KMAP, stage: STAGE_OVERRIDE }]);
           expect(stacked[hook][0], hook).toEqual({ name: FLUSH_ON_KMAP, stage: STAGE_OVERRIDE });
-          expect(stacked[hook].slice(1), `${hook}: the architecture's taps stay behind it`).toEqual(plain[hook]);
+          expect(stacked[hook].slice(1), `${hook}: the architecture's taps stay behind it`).toEqual(
+            plain[hook],
+          );
         } else {
           expect(ours, hook).toEqual([]);
           expect(stacked[hook], hook).toEqual(plain[hook]);
@@ -169,7 +177,9 @@ describe("verdicts on the catalog", () => {
   });
 
   it("cannot fix fuse-writev-threaded on VIVT: the helper's store falls inside the kmap region", () => {
-    const run = runScenario(scenario("fuse-writev-threaded"), `arm/arm926@3.10+${FLUSH_ON_KMAP}`, { container });
+    const run = runScenario(scenario("fuse-writev-threaded"), `arm/arm926@3.10+${FLUSH_ON_KMAP}`, {
+      container,
+    });
     expect(run.verdict).toBe("stale");
     expect(run.violations[0]).toMatchObject({ kind: "stale-read", expected: 0x22222222, got: 0x11111111 });
     expect(run.violations[0].writerSource?.actor).toBe("helper");

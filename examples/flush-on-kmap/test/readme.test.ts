@@ -38,7 +38,12 @@ describe("README.md", () => {
     expect(section, `README.md has no ${BEGIN} … ${END} section`).toBeDefined();
     const generated = readmeSection();
     // what the section must say, whatever the catalog: the four profiles, with and without the plugin
-    for (const base of ["arm/arm926@3.10", "arm/arm1136-32k@3.10", "mips/24kc-32k@6.6", "arm/cortex-a9@6.6"]) {
+    for (const base of [
+      "arm/arm926@3.10",
+      "arm/arm1136-32k@3.10",
+      "mips/24kc-32k@6.6",
+      "arm/cortex-a9@6.6",
+    ]) {
       expect(generated).toContain(`\`${base}+flush-on-kmap\``);
     }
     expect(generated).toContain("Explain fuse-writev-threaded on arm/arm926@3.10+flush-on-kmap: stale");

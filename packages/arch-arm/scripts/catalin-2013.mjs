@@ -26,6 +26,43 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const BEGIN = "<!-- catalin-2013:begin -->";
 export const END = "<!-- catalin-2013:end -->";
 
+/**
+ * Markdown tables laid out as biome's formatter lays them out (cells padded to the column's width, right-aligned
+ * where the separator says `---:`), so that a regenerated README needs no reformatting.
+ */
+function padTables(markdown) {
+  const lines = markdown.split("\n");
+  const out = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i].startsWith("|")) {
+      out.push(lines[i++]);
+      continue;
+    }
+    const rows = [];
+    while (i < lines.length && lines[i].startsWith("|")) {
+      rows.push(
+        lines[i++]
+          .split("|")
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
+    }
+    const right = rows[1].map((c) => c.endsWith(":"));
+    const widths = rows[0].map((_, k) =>
+      Math.max(3, ...rows.filter((_, r) => r !== 1).map((row) => (row[k] ?? "").length)),
+    );
+    rows.forEach((row, r) => {
+      const cells = widths.map((w, k) => {
+        if (r === 1) return right[k] ? `${"-".repeat(w - 1)}:` : "-".repeat(w);
+        const cell = row[k] ?? "";
+        return right[k] ? cell.padStart(w) : cell.padEnd(w);
+      });
+      out.push(`| ${cells.join(" | ")} |`);
+    });
+  }
+  return out.join("\n");
+}
+
 /** README.md's markers around the generated table of issue 5. */
 export const TABLE_BEGIN = "<!-- issue-5-table:begin -->";
 export const TABLE_END = "<!-- issue-5-table:end -->";
@@ -65,7 +102,9 @@ export function issueTableReport() {
     if (!entry) throw new Error(`${name}.yaml has no expect entry for ${id}`);
     const result = runScenario(scenario, id, { container });
     if (result.verdict !== entry.verdict) {
-      throw new Error(`${name} on ${id}: the catalog expects ${entry.verdict}, the model gives ${result.verdict}`);
+      throw new Error(
+        `${name} on ${id}: the catalog expects ${entry.verdict}, the model gives ${result.verdict}`,
+      );
     }
     const line = readFileSync(scenario.file, "utf8").split("\n")[entry.where.line - 1];
     const uncached = result.costs.uncachedAccesses;
@@ -213,8 +252,8 @@ if (isMain && process.argv.includes("--readme")) {
   const readme = join(here, "..", "README.md");
   let text = readFileSync(readme, "utf8");
   for (const [begin, end, markdown] of [
-    [BEGIN, END, catalinReport()],
-    [TABLE_BEGIN, TABLE_END, issueTableReport()],
+    [BEGIN, END, padTables(catalinReport())],
+    [TABLE_BEGIN, TABLE_END, padTables(issueTableReport())],
   ]) {
     const [head, rest] = text.split(begin);
     const tail = rest.split(end)[1];

@@ -86,7 +86,9 @@ describe("predicates", () => {
       [arm.windows!.copypageTo, 0xffffc000],
     ])
       for (let c = 0; c < 4; c++)
-        expect(arm.kernel.machine.colourOf(model + c * 0x1000)).toBe(arm.kernel.machine.colourOf(linux + c * 0x1000));
+        expect(arm.kernel.machine.colourOf(model + c * 0x1000)).toBe(
+          arm.kernel.machine.colourOf(linux + c * 0x1000),
+        );
     expect(arm.windows).toEqual({
       flushAlias: 0xff800000,
       copypageFrom: 0xff804000,

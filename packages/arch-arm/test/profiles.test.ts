@@ -36,14 +36,14 @@ describe("registerArmProfiles", () => {
     expect(profileRegistry(createRegistry()).arches()).not.toContain("arm");
   });
 
-  it("the +fs-dax plugin applies to ARM profiles only", () => {
+  it("the +fs-dax plugin applies to ARM (and MIPS) profiles only: the architectures fs/Kconfig excluded", () => {
     expect(
       profileRegistry(container)
         .resolve("arm/arm926@4.19+fs-dax")
         .stacked.map((p) => p.name),
     ).toEqual(["fs-dax"]);
     expect(() => profileRegistry(container).resolve("generic/vivt@asm-generic+fs-dax")).toThrow(
-      /arm profiles only/,
+      /arm, mips profiles only/,
     );
   });
 });

@@ -100,7 +100,9 @@ describe("issue 6's table in the catalog's expect blocks", () => {
     for (const cell of DISAGREEMENTS) {
       const [name, id] = cell.split(" ");
       expect(entry(name, id)!.line, cell).toMatch(
-        new RegExp(`#\\s*issue 6 expects ${ISSUE[name][COLUMNS.indexOf(id as never)]}: fs/Kconfig .*packages/arch-mips/README\\.md`),
+        new RegExp(
+          `#\\s*issue 6 expects ${ISSUE[name][COLUMNS.indexOf(id as never)]}: fs/Kconfig .*packages/arch-mips/README\\.md`,
+        ),
       );
     }
   });

@@ -11,7 +11,9 @@ export const ARCHITECTURES: readonly RegisterProfiles[] = [registerArmProfiles, 
 const registered = new WeakSet<DependencyContainer>();
 
 /** Register every architecture in `container` (default: core's default container), once per container. */
-export function registerArchitectures(container: DependencyContainer = defaultContainer()): DependencyContainer {
+export function registerArchitectures(
+  container: DependencyContainer = defaultContainer(),
+): DependencyContainer {
   if (registered.has(container)) return container;
   for (const register of ARCHITECTURES) register(container);
   registered.add(container);

@@ -4,7 +4,8 @@
 //
 // The contract of a plugin file (docs/writing-a-policy.md), in the order it is looked for:
 // 1. `export default function register(api)` or `export function register(api)`: called once with a
-//    {@link PluginApi}; it calls `api.registerPlugin(...)` for each plugin (it may be async);
+//    {@link PluginApi}; it calls `api.registerPlugin(...)` for each plugin (it may be async). A default export
+//    that registers nothing and returns a plugin is a plugin factory instead: it is called again for each run;
 // 2. `export const plugin = { name, summary?, arches?, create(profile) }` (a PluginSpec: `create` returns a fresh
 //    KernelPlugin for each run), or a KernelPlugin itself (`{ name, apply(kernel, profile) }`);
 // 3. `export const plugins = [...]`: several of them.
@@ -70,8 +71,11 @@ export interface PluginApi {
   readonly version: string;
 }
 
-/** The register function a plugin file exports (default or named `register`). */
-export type RegisterPluginFile = (api: PluginApi) => void | Promise<void>;
+/**
+ * The register function a plugin file exports (default or named `register`). One that registers nothing and
+ * returns a plugin is a plugin factory: flushlab calls it again, with the same `api`, for each run.
+ */
+export type RegisterPluginFile = (api: PluginApi) => void | Promise<void> | UserPlugin;
 
 /** A plugin registered from a file. */
 export interface LoadedPlugin {
@@ -100,7 +104,12 @@ export interface PluginSession {
 }
 
 /** The file extensions `--plugin` loads, and whether they need transpiling. */
-const EXTENSIONS: Readonly<Record<string, "js" | "ts">> = { ".js": "js", ".mjs": "js", ".ts": "ts", ".mts": "ts" };
+const EXTENSIONS: Readonly<Record<string, "js" | "ts">> = {
+  ".js": "js",
+  ".mjs": "js",
+  ".ts": "ts",
+  ".mts": "ts",
+};
 
 let loads = 0;
 
@@ -204,7 +213,8 @@ function usableExports(mod: Record<string, unknown>): RegisterPluginFile | UserP
   const candidates: Record<string, unknown>[] = [mod];
   // a CommonJS module, or `export default { register }` / `export default { plugins }`
   const def = mod.default;
-  if (def !== null && typeof def === "object" && !isPluginLike(def)) candidates.push(def as Record<string, unknown>);
+  if (def !== null && typeof def === "object" && !isPluginLike(def))
+    candidates.push(def as Record<string, unknown>);
   for (const ns of candidates) {
     if (typeof ns.default === "function") return ns.default as RegisterPluginFile;
     if (typeof ns.register === "function") return ns.register as RegisterPluginFile;
@@ -220,7 +230,7 @@ function usableExports(mod: Record<string, unknown>): RegisterPluginFile | UserP
 /** The contract, for the error that says a file does not follow it. */
 const CONTRACT =
   "a plugin file exports `default function register(api)` (or a named `register`) that calls " +
-  "`api.registerPlugin({ name, create(profile) })`, or a named `plugin` (`{ name, summary?, create(profile) }`, " +
+  "`api.registerPlugin({ name, create(profile) })` or returns a plugin `{ name, apply(kernel, profile) }`, or a named `plugin` (`{ name, summary?, create(profile) }`, " +
   "or a KernelPlugin `{ name, apply(kernel, profile) }`) or `plugins` (an array of them); see docs/writing-a-policy.md";
 
 /**
@@ -291,11 +301,17 @@ async function loadPluginFile(file: string, container: Registry): Promise<Loaded
   if (Array.isArray(usable)) usable.forEach(add);
   else {
     const api: PluginApi = { core, registerPlugin: add, file, version: VERSION };
+    let returned: unknown;
     try {
-      await usable(api);
+      returned = await usable(api);
     } catch (error) {
       if (isUserError(error)) throw error;
       throw new UserError(`--plugin ${file}`, `register(api) threw: ${messageOf(error)}`);
+    }
+    // a plugin factory: the function registered nothing and returned a plugin; it is called again per run
+    if (loaded.length === 0 && isPluginLike(returned)) {
+      const factory = usable as unknown as (api: PluginApi) => KernelPlugin;
+      add({ name: returned.name, summary: returned.summary, create: () => factory(api) });
     }
   }
   if (loaded.length === 0) {

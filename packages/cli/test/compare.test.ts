@@ -61,14 +61,21 @@ describe("flushlab compare", () => {
     const { code, out } = await run("compare");
     expect(code).toBe(0);
     const lines = out.split("\n");
-    expect(lines[0]).toMatch(
-      /^scenario\s+generic\/pipt@asm-generic\s+generic\/vipt-32k@asm-generic\s+generic\/vivt@asm-generic\s+generic\/vivt@flush-all/,
-    );
+    const listed = await run("list", "profiles");
+    const profiles = listed.out
+      .split("\n")
+      .filter((l) => /^\S+\/\S+@\S+/.test(l))
+      .map((l) => l.split(/\s+/)[0]);
+    expect(profiles).toContain("generic/vivt@flush-all");
+    expect(profiles.some((p) => p.startsWith("arm/"))).toBe(true);
+    expect(profiles.some((p) => p.startsWith("mips/"))).toBe(true);
+    expect(lines[0].split(/\s+/).filter(Boolean)).toEqual(["scenario", ...profiles]);
     const catalogRows = readdirSync(catalogDir()).filter((f) => f.endsWith(".yaml")).length;
     expect(lines.filter((l) => /^[a-z0-9-]+\s+(coherent|stale|rejected|bug|error)/.test(l))).toHaveLength(
       catalogRows,
     );
-    expect(out).toMatch(
+    const generic = await run("compare", "--profiles", GENERIC, "--scenarios", "fuse-readv");
+    expect(generic.out).toMatch(
       /^fuse-readv\s+coherent · 0 ln · \d+ cy\s+stale 5 · \d+ ln · \d+ cy\s+stale 5 · \d+ ln · \d+ cy\s+coherent · \d+ ln · \d+ cy$/m,
     );
   });

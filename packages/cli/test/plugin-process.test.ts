@@ -45,7 +45,14 @@ describe("the built flushlab with --plugin", () => {
   it("loads a .ts plugin from any directory and runs its +name; no temporary file is left", () => {
     const plugin = file("whole-flush.ts", TYPED);
     const scenario = join("packages", "core", "scenarios", "fuse-writev.yaml");
-    const r = flushlab(["run", scenario, "--profile", "generic/vipt-32k@asm-generic+whole-flush", "--plugin", plugin]);
+    const r = flushlab([
+      "run",
+      scenario,
+      "--profile",
+      "generic/vipt-32k@asm-generic+whole-flush",
+      "--plugin",
+      plugin,
+    ]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Observation fuse-writev generic\/vipt-32k@asm-generic\+whole-flush coherent/);
@@ -91,7 +98,14 @@ describe("the built flushlab with --plugin", () => {
     it(`${what}: exit 2, one paragraph naming the file, no stack trace`, () => {
       const plugin = file(name, text);
       const profile = `generic/vipt-32k@asm-generic${name.startsWith("hook") ? "+hook-throws" : ""}`;
-      const r = flushlab(["run", join("packages", "core", "scenarios", "fuse-writev.yaml"), "--profile", profile, "--plugin", plugin]);
+      const r = flushlab([
+        "run",
+        join("packages", "core", "scenarios", "fuse-writev.yaml"),
+        "--profile",
+        profile,
+        "--plugin",
+        plugin,
+      ]);
       expect(r.code).toBe(2);
       expect(r.out).toBe("");
       expect(r.err.trimEnd()).toMatch(message);

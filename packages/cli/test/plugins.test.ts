@@ -126,7 +126,9 @@ export default function register(api: PluginApi): void {
     ]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/flush_dcache_page\(page\(pfn 0x[0-9a-f]+\)\) cpu 0\n\s+flush D-cache cpu 0: whole cache/);
+    expect(r.out).toMatch(
+      /flush_dcache_page\(page\(pfn 0x[0-9a-f]+\)\) cpu 0\n\s+flush D-cache cpu 0: whole cache/,
+    );
     expect(readdirSync(sub)).toEqual(["typed.ts"]);
   });
 
@@ -160,41 +162,96 @@ export default function register(api: PluginApi): void {
     expect(r.out).toMatch(/coherent/);
   });
 
+  it("a default export that returns a plugin is a plugin factory, called afresh for each run", async () => {
+    const path = file(
+      "factory.mjs",
+      `export default (api) => {
+  globalThis.flushlabFactoryCalls = (globalThis.flushlabFactoryCalls ?? 0) + 1;
+  return { name: "factory", apply(kernel) { api.core.addToHook(kernel.hooks, "flush_anon_page", "factory", () => {}); } };
+};`,
+    );
+    const calls = () => (globalThis as { flushlabFactoryCalls?: number }).flushlabFactoryCalls ?? 0;
+    const before = calls();
+    const r = await flushlab([
+      "compare",
+      "--plugin",
+      path,
+      "--scenarios",
+      "fuse-writev,fuse-readv",
+      "--profiles",
+      "generic/pipt@asm-generic+factory",
+      "--format",
+      "json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    // once to learn its name, then once for each of the two runs
+    expect(calls() - before).toBe(3);
+    const doc = JSON.parse(r.out) as { cells: { profile: string; verdict: string }[] };
+    expect(doc.cells.map((c) => c.verdict)).toEqual(["coherent", "coherent"]);
+  });
+
   it("a file changed between two loads in one process is read again", async () => {
     const path = file("changing.mjs", `export const plugin = { name: "changing", apply() {} };`);
     const args = ["explain", FUSE, "--profile", "generic/vivt@asm-generic+changing", "--plugin", path];
     expect((await flushlab(args)).code).toBe(1);
-    writeFileSync(path, `export const plugin = { name: "changing", apply() { throw new Error("now broken"); } };`);
-    expectUserError(await flushlab(args), /plugin changing \(.*changing\.mjs\) threw while being applied: now broken/);
+    writeFileSync(
+      path,
+      `export const plugin = { name: "changing", apply() { throw new Error("now broken"); } };`,
+    );
+    expectUserError(
+      await flushlab(args),
+      /plugin changing \(.*changing\.mjs\) threw while being applied: now broken/,
+    );
   });
 
   it("without --plugin, a stacked name that no file registered is an unknown plugin", async () => {
     const r = await flushlab(["explain", FUSE, "--profile", "generic/vivt@asm-generic+whole-flush"]);
-    expectUserError(r, /--profile: unknown profile generic\/vivt@asm-generic\+whole-flush: no plugin "whole-flush"/);
+    expectUserError(
+      r,
+      /--profile: unknown profile generic\/vivt@asm-generic\+whole-flush: no plugin "whole-flush"/,
+    );
   });
 });
 
 describe("a plugin file that is wrong: exit 2, the file named", () => {
   const run = (plugin: string, profile = "generic/vivt@asm-generic") =>
-    flushlab(["run", join("..", "core", "scenarios", `${FUSE}.yaml`), "--profile", profile, "--plugin", plugin]);
+    flushlab([
+      "run",
+      join("..", "core", "scenarios", `${FUSE}.yaml`),
+      "--profile",
+      profile,
+      "--plugin",
+      plugin,
+    ]);
 
   it("does not exist", async () => {
     expectUserError(await run(join(dir, "nope.js")), /--plugin .*nope\.js: no such file\./);
   });
 
   it("has an extension flushlab does not load", async () => {
-    expectUserError(await run(file("policy.py", "")), /--plugin .*policy\.py: .*\(\.js, \.mjs\).*\(\.ts, \.mts\)/);
+    expectUserError(
+      await run(file("policy.py", "")),
+      /--plugin .*policy\.py: .*\(\.js, \.mjs\).*\(\.ts, \.mts\)/,
+    );
   });
 
   it("does not compile (TypeScript): file:line:col", async () => {
     const bad = file("broken.ts", "export const a: number = 1;\nexport const b: number = ;\n");
-    expectUserError(await run(bad), /--plugin .*broken\.ts:2:26: the plugin file does not compile: Unexpected token/);
+    expectUserError(
+      await run(bad),
+      /--plugin .*broken\.ts:2:26: the plugin file does not compile: Unexpected token/,
+    );
   });
 
   it("does not load: a JavaScript syntax error, a missing import, a throw at the top level", async () => {
-    expectUserError(await run(file("syntax.mjs", "export const = 1;\n")), /--plugin .*syntax\.mjs.*: the plugin file does not load/);
     expectUserError(
-      await run(file("missing-import.mjs", `import { x } from "./does-not-exist.mjs";\nexport const plugin = x;\n`)),
+      await run(file("syntax.mjs", "export const = 1;\n")),
+      /--plugin .*syntax\.mjs.*: the plugin file does not load/,
+    );
+    expectUserError(
+      await run(
+        file("missing-import.mjs", `import { x } from "./does-not-exist.mjs";\nexport const plugin = x;\n`),
+      ),
       /--plugin .*missing-import\.mjs: the plugin file does not load: .*does-not-exist/,
     );
     expectUserError(
@@ -220,7 +277,9 @@ describe("a plugin file that is wrong: exit 2, the file named", () => {
       /--plugin .*reg-none\.mjs: register\(api\) registered no plugin/,
     );
     expectUserError(
-      await run(file("reg-junk.mjs", `export default function register(api) { api.registerPlugin({ name: "x" }); }`)),
+      await run(
+        file("reg-junk.mjs", `export default function register(api) { api.registerPlugin({ name: "x" }); }`),
+      ),
       /--plugin .*reg-junk\.mjs: registers \{"name":"x"\}, which is not a plugin/,
     );
   });
@@ -257,15 +316,30 @@ describe("a plugin that fails at run time: exit 2 on every command, plugin and f
     `export const plugin = { name: "create-nothing", create() { return 42; } };`,
   );
   const scenario = join("..", "core", "scenarios", `${FUSE}.yaml`);
-  const hookMessage = /fuse-writev\.yaml:\d+:\d+: plugin hook-throws \(.*hook-throws\.mjs\) threw in flush_dcache_page: boom/;
+  const hookMessage =
+    /fuse-writev\.yaml:\d+:\d+: plugin hook-throws \(.*hook-throws\.mjs\) threw in flush_dcache_page: boom/;
 
   it("run: a throw inside a hook names the step, the plugin, its file and the hook", async () => {
-    const r = await flushlab(["run", scenario, "--profile", "generic/vivt@asm-generic+hook-throws", "--plugin", throwsInHook]);
+    const r = await flushlab([
+      "run",
+      scenario,
+      "--profile",
+      "generic/vivt@asm-generic+hook-throws",
+      "--plugin",
+      throwsInHook,
+    ]);
     expectUserError(r, hookMessage);
   });
 
   it("explain: the same", async () => {
-    const r = await flushlab(["explain", FUSE, "--profile", "generic/vivt@asm-generic+hook-throws", "--plugin", throwsInHook]);
+    const r = await flushlab([
+      "explain",
+      FUSE,
+      "--profile",
+      "generic/vivt@asm-generic+hook-throws",
+      "--plugin",
+      throwsInHook,
+    ]);
     expectUserError(r, hookMessage);
   });
 
@@ -313,7 +387,10 @@ expect:
       await run(unknownHook, "unknown-hook"),
       /plugin unknown-hook \(.*unknown-hook\.mjs\) taps the hook "flush_dcache_pag", which does not exist \(did you mean flush_dcache_page\?\)/,
     );
-    expectUserError(await run(applyThrows, "apply-throws"), /plugin apply-throws \(.*apply-throws\.mjs\) threw while being applied: bad apply/);
+    expectUserError(
+      await run(applyThrows, "apply-throws"),
+      /plugin apply-throws \(.*apply-throws\.mjs\) threw while being applied: bad apply/,
+    );
     expectUserError(
       await run(createReturnsNothing, "create-nothing"),
       /plugin create-nothing \(.*create-nothing\.mjs\) create\(profile\) returned no plugin/,

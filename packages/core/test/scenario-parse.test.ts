@@ -62,7 +62,10 @@ describe("parseScenario on valid files", () => {
     expect(store.where).toEqual({ file, line: 21, col: 5 });
     expect(s.steps[2].bind).toBe("p");
     expect(s.steps[4].args[0]).toMatchObject({ base: "k", offset: 16, baseKind: "kaddr" });
-    expect(s.expect.map((e) => [e.pattern, e.verdict])).toEqual([
+    // the generic verdicts of issue 3 (the architecture packages add theirs to the same block)
+    expect(
+      s.expect.filter((e) => e.pattern.startsWith("generic/")).map((e) => [e.pattern, e.verdict]),
+    ).toEqual([
       ["generic/pipt@asm-generic", "coherent"],
       ["generic/vivt@asm-generic", "stale"],
       ["generic/vivt@flush-all", "coherent"],

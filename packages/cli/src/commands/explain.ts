@@ -22,7 +22,12 @@ export interface ExplainOptions {
  * Explain a scenario on a profile and print it; returns the exit code. `container` is the registry to resolve
  * the profile in (default: the default one).
  */
-export function explainCommand(scenario: string, options: ExplainOptions, io: Io, container?: Registry): number {
+export function explainCommand(
+  scenario: string,
+  options: ExplainOptions,
+  io: Io,
+  container?: Registry,
+): number {
   const [file] = selectScenarioFiles([scenario], "SCENARIO");
   const profile = selectProfile(options.profile, "--profile", container);
   const explanation = explainScenario(loadScenarioFile(file), profile, { container });

@@ -694,7 +694,7 @@ const coreOps: OpSpec[] = [
     window: null,
     arch: null,
     linux:
-      "readahead / read_folio completion: add_to_page_cache (clears PG_arch_1), DMA or PIO fill, flush_dcache_page",
+      "readahead / read_folio completion: add_to_page_cache (clears PG_arch_1), then a DMA fill (dma_map_page/dma_unmap_page) or a PIO fill through sg_miter (TO_SG|ATOMIC; sg_miter_stop issues the era's flush); no flush_dcache_page of its own",
     doc: "Bring a file page into the page cache from the disk, holding VALUE.",
   },
   {
