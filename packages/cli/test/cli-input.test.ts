@@ -73,6 +73,16 @@ describe("flushlab run on bad input", () => {
     }
   });
 
+  it("a bare name runs the catalog scenario of that name; a name that matches several is refused", async () => {
+    const ok = capture();
+    expect(await main(["run", "fuse-writev", "--profile", "generic/vivt@asm-generic"], ok.io)).toBe(1);
+    expect(ok.out).toMatch(/^Observation fuse-writev generic\/vivt@asm-generic stale \d+$/m);
+    const several = capture();
+    expect(await main(["run", "fuse-*", "--profile", "generic/pipt@asm-generic"], several.io)).toBe(2);
+    expectOneParagraph(several.err);
+    expect(several.err).toMatch(/^flushlab: SCENARIO: "fuse-\*" names \d+ scenarios; run takes one/);
+  });
+
   it("a missing file names the file", async () => {
     const c = capture();
     expect(await main(["run", join(dir, "nope.yaml"), "--profile", "generic/pipt@asm-generic"], c.io)).toBe(

@@ -3,6 +3,7 @@
 // called as the matrix runs. A format returns its whole output from onEnd (or onDiff), so that the command
 // writes it at once: never half an output, and --out can write it atomically.
 import {
+  defaultContainer,
   expectedVerdict,
   isUserError,
   loadScenarioFile,
@@ -12,6 +13,7 @@ import {
   type Verdict,
 } from "@flushlab/core";
 import type { Registry } from "../select.js";
+import { runParallel, workerCount } from "./matrix-parallel.js";
 
 /** A scenario of the matrix (a row). */
 export interface MatrixScenario {
@@ -128,28 +130,59 @@ export function cellAt(matrix: Matrix, scenario: string, profile: string): Matri
   return matrix.results[row * matrix.profiles.length + column];
 }
 
+/** Options of runMatrix. */
+export interface MatrixOptions {
+  /** flushlab's version, written into the matrix. */
+  readonly version: string;
+  /** The registry the profiles are resolved in (default: the default container). */
+  readonly container?: Registry;
+  /**
+   * Worker threads to run cells on besides the main thread (matrix-parallel.ts); default: the
+   * FLUSHLAB_MATRIX_WORKERS environment variable, else one fewer than the cores (at most 3) for a matrix of
+   * 200 cells or more. Only a matrix of the default registry runs on workers (they build that registry
+   * themselves); the output is byte-identical either way.
+   */
+  readonly workers?: number;
+}
+
 /**
- * Run every scenario file on every profile, row by row, in the order given (deterministic), telling the
- * reporters (their onEnd output, if any, is ignored: the command asks its format for the text). A file that
- * does not parse throws the UserError that names it; a scenario that cannot run on a profile is an `error`
- * cell (runCell).
+ * Run every scenario file on every profile, row by row, in the order given, telling the reporters (their onEnd
+ * output, if any, is ignored: the command asks its format for the text). Large matrices of the default
+ * registry also run on worker threads (matrix-parallel.ts); the cells and the order the reporters see them in
+ * are the same (deterministic). A file that does not parse throws the UserError that names it; a scenario that
+ * cannot run on a profile is an `error` cell (runCell).
  */
 export function runMatrix(
   files: readonly string[],
   profiles: readonly string[],
   reporters: readonly MatrixReporter[],
-  options: { version: string; container?: Registry },
+  options: MatrixOptions,
 ): Matrix {
   const loaded = files.map((file) => loadScenarioFile(file));
   const scenarios = loaded.map((s, i) => ({ name: s.name, title: s.title, file: files[i], hash: s.hash }));
   const plan: MatrixPlan = { scenarios, profiles: [...profiles], cells: scenarios.length * profiles.length };
   for (const r of reporters) r.onStart?.(plan);
-  const results: MatrixCell[] = [];
-  for (const scenario of loaded) {
-    for (const profile of profiles) {
-      const cell = runCell(scenario, profile, options.container);
+  const columns = profiles.length;
+  const run = (index: number) =>
+    runCell(loaded[Math.floor(index / columns)], profiles[index % columns], options.container);
+  const report = (cell: MatrixCell, done: number) => {
+    for (const r of reporters) r.onCell?.(cell, done, plan);
+  };
+  const shared = options.container === undefined || options.container === defaultContainer();
+  const workers = shared ? (options.workers ?? workerCount(plan.cells)) : 0;
+  let results =
+    workers > 0
+      ? runParallel(
+          { files, hashes: loaded.map((s) => s.hash), profiles, cells: plan.cells, run, report },
+          workers,
+        )
+      : null;
+  if (results === null) {
+    results = [];
+    for (let i = 0; i < plan.cells; i++) {
+      const cell = run(i);
       results.push(cell);
-      for (const r of reporters) r.onCell?.(cell, results.length, plan);
+      report(cell, results.length);
     }
   }
   const matrix: Matrix = { ...plan, version: options.version, results };

@@ -1,0 +1,218 @@
+// The comparison matrix on several threads. Every cell (a scenario on a profile) is independent of the others
+// and deterministic, so the cells can run anywhere and the matrix is still byte-identical: the main thread and
+// worker threads (matrix-worker.ts) claim chunks of consecutive cells from one shared counter, each thread runs
+// its chunks, the workers post their cells back, and the main thread puts every cell at its index and tells the
+// reporters in matrix order.
+//
+// runMatrix is synchronous (the commands call it as a function), so the main thread never returns to the event
+// loop while the matrix runs: it reads the workers' messages with receiveMessageOnPort and waits for a chunk with
+// Atomics.wait on a status word the worker sets. A worker that cannot run the same matrix (its registry lacks a
+// profile, a scenario file changed) declines without claiming anything; a chunk in which a worker met anything
+// unexpected, or that it did not deliver in time (a crash), is run again by the main thread, so that an error
+// surfaces exactly as in a serial run. The main thread starts on the first chunks at once: a worker joins when
+// it has loaded (a few hundred milliseconds), which is why only large matrices use workers.
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type { MatrixCell } from "./matrix.js";
+
+/** Cells per chunk: small enough to balance the threads, large enough to make the messages negligible. */
+export const CHUNK_CELLS = 8;
+/** Below this many cells the matrix runs on the main thread only (a worker takes longer to start). */
+export const MIN_PARALLEL_CELLS = 200;
+/** The environment variable that sets the number of worker threads (0: none). */
+export const WORKERS_ENV = "FLUSHLAB_MATRIX_WORKERS";
+/** How long the main thread waits for a chunk a worker claimed before running it itself (a crashed worker). */
+const CHUNK_TIMEOUT_MS = 10_000;
+
+// The control block shared with the workers (Int32Array over a SharedArrayBuffer).
+/** Index of the next chunk to claim. */
+const NEXT = 0;
+/** Set to 1 when the main thread has every cell: workers stop claiming. */
+const STOP = 1;
+/** Index of the first chunk status. */
+const STATUS = 2;
+/** Chunk status: not delivered yet. */
+export const PENDING = 0;
+/** Chunk status: a worker posted its cells. */
+export const DELIVERED = 1;
+/** Chunk status: a worker gave it up (the main thread runs it). */
+export const GIVEN_UP = 2;
+
+/** What a worker is given (workerData). */
+export interface MatrixWorkerData {
+  /** Scenario files, in matrix order. */
+  readonly files: readonly string[];
+  /** Their hashes as the main thread loaded them (a worker that reads another version declines). */
+  readonly hashes: readonly string[];
+  readonly profiles: readonly string[];
+  readonly chunkCells: number;
+  /** The control block (see NEXT, STOP, STATUS). */
+  readonly control: SharedArrayBuffer;
+  /** Where the worker posts its messages. */
+  readonly port: MessagePort;
+}
+
+/** A message from a worker. */
+export type MatrixWorkerMessage =
+  | { readonly kind: "cells"; readonly chunk: number; readonly cells: readonly MatrixCell[] }
+  | { readonly kind: "given-up"; readonly chunk: number; readonly why: string }
+  | { readonly kind: "declined"; readonly why: string };
+
+/** The chunk `chunk` covers cells [chunk × size, min(cells, (chunk + 1) × size)). */
+export function chunkRange(chunk: number, size: number, cells: number): [number, number] {
+  return [chunk * size, Math.min(cells, (chunk + 1) * size)];
+}
+
+/** Claim the next chunk from the control block, or -1 when none is left (or the main thread said stop). */
+export function claimChunk(control: Int32Array, chunks: number): number {
+  if (Atomics.load(control, STOP) !== 0) return -1;
+  const chunk = Atomics.add(control, NEXT, 1);
+  return chunk < chunks ? chunk : -1;
+}
+
+/** Mark `chunk` delivered or given up, and wake the main thread if it waits for it. */
+export function settleChunk(control: Int32Array, chunk: number, status: number): void {
+  Atomics.store(control, STATUS + chunk, status);
+  Atomics.notify(control, STATUS + chunk);
+}
+
+/** How many worker threads to use for a matrix of `cells` cells (0: run on the main thread only). */
+export function workerCount(cells: number, env: NodeJS.ProcessEnv = process.env): number {
+  const set = env[WORKERS_ENV];
+  if (set !== undefined && set.trim() !== "") {
+    const n = Number(set);
+    return Number.isInteger(n) && n > 0 ? Math.min(n, 16) : 0;
+  }
+  if (cells < MIN_PARALLEL_CELLS) return 0;
+  return Math.max(0, Math.min(availableParallelism() - 1, 3));
+}
+
+/** The worker script beside this module once built (dist); null when running from sources (tests). */
+function workerScript(): URL | null {
+  const url = new URL("./matrix-worker.js", import.meta.url);
+  return url.protocol === "file:" && existsSync(fileURLToPath(url)) ? url : null;
+}
+
+/** What runParallel needs of the matrix. */
+export interface ParallelMatrix {
+  readonly files: readonly string[];
+  readonly hashes: readonly string[];
+  readonly profiles: readonly string[];
+  readonly cells: number;
+  /** Run cell `index` (row-major: scenario, then profile) on the main thread. */
+  run(index: number): MatrixCell;
+  /** A cell is known, in matrix order: cell `index`, and how many are known so far. */
+  report(cell: MatrixCell, done: number): void;
+}
+
+/**
+ * Run every cell of `matrix`, on the main thread and `workers` worker threads, and return the cells in matrix
+ * order (reported in that order as they become known). Returns null, having run nothing, when no worker can be
+ * started (the caller then runs the matrix serially).
+ */
+export function runParallel(matrix: ParallelMatrix, workers: number): MatrixCell[] | null {
+  const script = workerScript();
+  if (script === null || workers <= 0) return null;
+  const chunks = Math.ceil(matrix.cells / CHUNK_CELLS);
+  const control = new Int32Array(new SharedArrayBuffer(4 * (STATUS + chunks)));
+  const ports: MessagePort[] = [];
+  const threads: Worker[] = [];
+  for (let i = 0; i < workers; i++) {
+    const channel = new MessageChannel();
+    const data: MatrixWorkerData = {
+      files: matrix.files,
+      hashes: matrix.hashes,
+      profiles: matrix.profiles,
+      chunkCells: CHUNK_CELLS,
+      control: control.buffer as SharedArrayBuffer,
+      port: channel.port2,
+    };
+    try {
+      const worker = new Worker(script, { workerData: data, transferList: [channel.port2] });
+      worker.unref();
+      // a worker's failure is handled through its chunks (see the file comment): never an unhandled event
+      worker.on("error", () => {});
+      threads.push(worker);
+      ports.push(channel.port1);
+    } catch {
+      channel.port1.close();
+    }
+  }
+  if (threads.length === 0) return null;
+
+  const results: (MatrixCell | undefined)[] = new Array(matrix.cells);
+  const mine = new Uint8Array(chunks);
+  let reported = 0;
+  const flush = () => {
+    while (reported < matrix.cells && results[reported] !== undefined) {
+      matrix.report(results[reported]!, reported + 1);
+      reported++;
+    }
+  };
+  const runChunk = (chunk: number) => {
+    const [from, to] = chunkRange(chunk, CHUNK_CELLS, matrix.cells);
+    for (let i = from; i < to; i++) results[i] = matrix.run(i);
+  };
+  const given = new Set<number>();
+  const drain = () => {
+    for (const port of ports) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const message = m.message as MatrixWorkerMessage;
+        if (message.kind === "cells") {
+          const [from] = chunkRange(message.chunk, CHUNK_CELLS, matrix.cells);
+          message.cells.forEach((cell, k) => {
+            results[from + k] = cell;
+          });
+        } else if (message.kind === "given-up") given.add(message.chunk);
+      }
+    }
+  };
+
+  // A cell that throws on the main thread ends the matrix as in a serial run: the cells before it are still
+  // completed and reported, then its error is thrown (an earlier failing cell, run here, throws first).
+  let failure: { index: number; error: unknown } | null = null;
+  try {
+    // the main thread's share: claim until none is left, taking in what the workers sent between chunks
+    for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks)) {
+      mine[chunk] = 1;
+      try {
+        runChunk(chunk);
+      } catch (error) {
+        const [from, to] = chunkRange(chunk, CHUNK_CELLS, matrix.cells);
+        let index = from;
+        while (index < to && results[index] !== undefined) index++;
+        failure = { index, error };
+        Atomics.store(control, STOP, 1);
+        break;
+      }
+      drain();
+      flush();
+    }
+    // the chunks the workers claimed (all of them before a failure): wait for each in order, or run it here
+    // if its worker gave it up or is overdue
+    const last = failure === null ? chunks : Math.floor(failure.index / CHUNK_CELLS);
+    for (let chunk = 0; chunk < last; chunk++) {
+      if (mine[chunk]) continue;
+      const [from] = chunkRange(chunk, CHUNK_CELLS, matrix.cells);
+      const deadline = performance.now() + CHUNK_TIMEOUT_MS;
+      for (;;) {
+        drain();
+        if (results[from] !== undefined || given.has(chunk)) break;
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        Atomics.wait(control, STATUS + chunk, PENDING, Math.min(left, 50));
+      }
+      if (results[from] === undefined) runChunk(chunk);
+      flush();
+    }
+  } finally {
+    Atomics.store(control, STOP, 1);
+    for (const port of ports) port.close();
+    for (const worker of threads) void worker.terminate();
+  }
+  flush();
+  if (failure !== null) throw failure.error;
+  return results as MatrixCell[];
+}
