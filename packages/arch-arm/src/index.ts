@@ -17,7 +17,6 @@ export * from "./fault.js";
 export * from "./flush.js";
 export * from "./highmem.js";
 export * from "./mmap.js";
-export * from "./plugins/fs-dax.js";
 export * from "./profiles.js";
 export * from "./ptrace.js";
 export * from "./uprobes.js";

@@ -7,11 +7,9 @@ import {
   EOPNOTSUPP,
   type KernelPlugin,
   KernelRefusal,
-  type PluginSpec,
   type PolicySpec,
-  profileRegistry,
   registerCpu,
-  registerPlugin,
+  registerFsDax,
   registerPolicy,
   replaceHook,
 } from "@flushlab/core";
@@ -25,7 +23,6 @@ import { installFault } from "./fault.js";
 import { installFlush } from "./flush.js";
 import { installHighmem } from "./highmem.js";
 import { installMmap } from "./mmap.js";
-import { FS_DAX, fsDaxPlugin } from "./plugins/fs-dax.js";
 import { installPtrace } from "./ptrace.js";
 import { installUprobes } from "./uprobes.js";
 
@@ -97,27 +94,12 @@ export function armPolicy(era: ArmEra): PolicySpec {
 export const ARM_POLICIES: readonly PolicySpec[] = Object.freeze(ARM_ERAS.map(armPolicy));
 
 /**
- * The stackable plugins of this package. `+fs-dax` applies to ARM and MIPS profiles: arch-mips has the same
- * plugin under the same name, and whichever package registers first serves both (fs/Kconfig excluded both).
- */
-export const ARM_PLUGINS: readonly PluginSpec[] = Object.freeze([
-  {
-    name: FS_DAX,
-    summary:
-      "build CONFIG_FS_DAX despite fs/Kconfig's `depends on !(ARM || MIPS || SPARC)` (before v6.9): what DAX would do",
-    arches: [ARM_ARCH, "mips"],
-    create: () => fsDaxPlugin(),
-  },
-]);
-
-/**
- * Register the ARM CPU presets, the era policies and the stackable plugins in `container` (nothing happens at
- * import): `createRegistry(registerArmProfiles)`. A plugin another package registered under the same name
- * (arch-mips's `+fs-dax`) is left in place.
+ * Register the ARM CPU presets and the era policies in `container` (nothing happens at import):
+ * `createRegistry(registerArmProfiles)`; and core's `+fs-dax`, which shows what DAX would do in the eras whose
+ * fs/Kconfig excluded ARM (registered once, whichever architecture package comes first).
  */
 export function registerArmProfiles(container: DependencyContainer): void {
   for (const cpu of ARM_CPUS) registerCpu(container, cpu);
   for (const policy of ARM_POLICIES) registerPolicy(container, policy);
-  const registered = new Set(profileRegistry(container).plugins.map((p) => p.name));
-  for (const plugin of ARM_PLUGINS) if (!registered.has(plugin.name)) registerPlugin(container, plugin);
+  registerFsDax(container);
 }

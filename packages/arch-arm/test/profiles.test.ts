@@ -43,7 +43,7 @@ describe("registerArmProfiles", () => {
         .stacked.map((p) => p.name),
     ).toEqual(["fs-dax"]);
     expect(() => profileRegistry(container).resolve("generic/vivt@asm-generic+fs-dax")).toThrow(
-      /arm, mips profiles only/,
+      /arm, mips, sparc64 profiles only/,
     );
   });
 });

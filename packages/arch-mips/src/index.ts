@@ -89,7 +89,6 @@ export {
   colouredKmap,
   registerColouredKmap,
 } from "./plugins/coloured-kmap.js";
-export { FS_DAX, FS_DAX_SPEC, fsDaxPlugin, registerFsDax } from "./plugins/fs-dax.js";
 export { eraPluginName, MIPS_POLICIES, mipsEraPlugin, mipsPolicy, registerMipsProfiles } from "./profiles.js";
 export { copy_from_user_page, copy_to_user_page } from "./ptrace.js";
 export { arch_uprobe_copy_ixol } from "./uprobes.js";

@@ -8,6 +8,7 @@ import {
   type PolicySpec,
   type Profile,
   registerCpu,
+  registerFsDax,
   registerOp,
   registerPolicy,
   replaceHook,
@@ -38,7 +39,6 @@ import { arch_get_unmapped_area } from "./mmap.js";
 import { bindMipsContext, MIPS_OPS, mipsOpExecutors } from "./ops.js";
 import type { MipsContext } from "./page.js";
 import { registerColouredKmap } from "./plugins/coloured-kmap.js";
-import { registerFsDax } from "./plugins/fs-dax.js";
 import { copy_from_user_page, copy_to_user_page } from "./ptrace.js";
 import { arch_uprobe_copy_ixol } from "./uprobes.js";
 

@@ -6,11 +6,12 @@
 //
 // runMatrix is synchronous (the commands call it as a function), so the main thread never returns to the event
 // loop while the matrix runs: it reads the workers' messages with receiveMessageOnPort and waits for a chunk with
-// Atomics.wait on a status word the worker sets. A worker that cannot run the same matrix (its registry lacks a
-// profile, a scenario file changed) declines without claiming anything; a chunk in which a worker met anything
-// unexpected, or that it did not deliver in time (a crash), is run again by the main thread, so that an error
-// surfaces exactly as in a serial run. The main thread starts on the first chunks at once: a worker joins when
-// it has loaded (a few hundred milliseconds), which is why only large matrices use workers.
+// Atomics.wait on a status word the worker sets. The workers start first, so that their loading overlaps the
+// main thread's reading of the scenario files; the main thread then sends the files' hashes, and a worker that
+// sees another matrix (its registry lacks a profile, a file has another hash) declines without claiming
+// anything. A chunk in which a worker met anything unexpected, or that it did not deliver in time (a crash), is
+// run again by the main thread, so that an error surfaces exactly as in a serial run. Only large matrices use
+// workers: a worker takes a few hundred milliseconds to load.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -29,10 +30,12 @@ const CHUNK_TIMEOUT_MS = 10_000;
 // The control block shared with the workers (Int32Array over a SharedArrayBuffer).
 /** Index of the next chunk to claim. */
 const NEXT = 0;
-/** Set to 1 when the main thread has every cell: workers stop claiming. */
+/** Set to 1 when the workers must stop: the matrix is complete, or failed. */
 const STOP = 1;
+/** Set to 1 when the main thread has sent the hashes (the go message). */
+const GO = 2;
 /** Index of the first chunk status. */
-const STATUS = 2;
+const STATUS = 3;
 /** Chunk status: not delivered yet. */
 export const PENDING = 0;
 /** Chunk status: a worker posted its cells. */
@@ -44,14 +47,17 @@ export const GIVEN_UP = 2;
 export interface MatrixWorkerData {
   /** Scenario files, in matrix order. */
   readonly files: readonly string[];
-  /** Their hashes as the main thread loaded them (a worker that reads another version declines). */
-  readonly hashes: readonly string[];
   readonly profiles: readonly string[];
   readonly chunkCells: number;
-  /** The control block (see NEXT, STOP, STATUS). */
+  /** The control block (see NEXT, STOP, GO, STATUS). */
   readonly control: SharedArrayBuffer;
-  /** Where the worker posts its messages. */
+  /** The worker's end of its channel to the main thread. */
   readonly port: MessagePort;
+}
+
+/** The main thread's go message: the files' hashes as it read them. */
+export interface MatrixGoMessage {
+  readonly hashes: readonly string[];
 }
 
 /** A message from a worker. */
@@ -78,6 +84,19 @@ export function settleChunk(control: Int32Array, chunk: number, status: number):
   Atomics.notify(control, STATUS + chunk);
 }
 
+/**
+ * In a worker: wait for the main thread's go message on `port` (null when the main thread stopped the matrix
+ * first).
+ */
+export function awaitGo(control: Int32Array, port: MessagePort): MatrixGoMessage | null {
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m !== undefined) return m.message as MatrixGoMessage;
+    if (Atomics.load(control, STOP) !== 0) return null;
+    Atomics.wait(control, GO, 0, 100);
+  }
+}
+
 /** How many worker threads to use for a matrix of `cells` cells (0: run on the main thread only). */
 export function workerCount(cells: number, env: NodeJS.ProcessEnv = process.env): number {
   const set = env[WORKERS_ENV];
@@ -95,124 +114,160 @@ function workerScript(): URL | null {
   return url.protocol === "file:" && existsSync(fileURLToPath(url)) ? url : null;
 }
 
-/** What runParallel needs of the matrix. */
-export interface ParallelMatrix {
-  readonly files: readonly string[];
+/** What MatrixWorkers.run needs of the matrix. */
+export interface ParallelRun {
+  /** The scenario files' hashes, in matrix order, as the main thread read them. */
   readonly hashes: readonly string[];
-  readonly profiles: readonly string[];
-  readonly cells: number;
   /** Run cell `index` (row-major: scenario, then profile) on the main thread. */
   run(index: number): MatrixCell;
-  /** A cell is known, in matrix order: cell `index`, and how many are known so far. */
+  /** Cell number `done` (1-based) is known: called in matrix order. */
   report(cell: MatrixCell, done: number): void;
 }
 
-/**
- * Run every cell of `matrix`, on the main thread and `workers` worker threads, and return the cells in matrix
- * order (reported in that order as they become known). Returns null, having run nothing, when no worker can be
- * started (the caller then runs the matrix serially).
- */
-export function runParallel(matrix: ParallelMatrix, workers: number): MatrixCell[] | null {
-  const script = workerScript();
-  if (script === null || workers <= 0) return null;
-  const chunks = Math.ceil(matrix.cells / CHUNK_CELLS);
-  const control = new Int32Array(new SharedArrayBuffer(4 * (STATUS + chunks)));
-  const ports: MessagePort[] = [];
-  const threads: Worker[] = [];
-  for (let i = 0; i < workers; i++) {
-    const channel = new MessageChannel();
-    const data: MatrixWorkerData = {
-      files: matrix.files,
-      hashes: matrix.hashes,
-      profiles: matrix.profiles,
-      chunkCells: CHUNK_CELLS,
-      control: control.buffer as SharedArrayBuffer,
-      port: channel.port2,
-    };
-    try {
-      const worker = new Worker(script, { workerData: data, transferList: [channel.port2] });
-      worker.unref();
-      // a worker's failure is handled through its chunks (see the file comment): never an unhandled event
-      worker.on("error", () => {});
-      threads.push(worker);
-      ports.push(channel.port1);
-    } catch {
-      channel.port1.close();
-    }
+/** Worker threads started for one matrix: start them, then run the matrix with them (or stop them). */
+export class MatrixWorkers {
+  private readonly chunks: number;
+  private readonly control: Int32Array;
+  private stopped = false;
+
+  private constructor(
+    private readonly cells: number,
+    private readonly threads: readonly Worker[],
+    private readonly ports: readonly MessagePort[],
+    control: Int32Array,
+  ) {
+    this.chunks = Math.ceil(cells / CHUNK_CELLS);
+    this.control = control;
   }
-  if (threads.length === 0) return null;
 
-  const results: (MatrixCell | undefined)[] = new Array(matrix.cells);
-  const mine = new Uint8Array(chunks);
-  let reported = 0;
-  const flush = () => {
-    while (reported < matrix.cells && results[reported] !== undefined) {
-      matrix.report(results[reported]!, reported + 1);
-      reported++;
-    }
-  };
-  const runChunk = (chunk: number) => {
-    const [from, to] = chunkRange(chunk, CHUNK_CELLS, matrix.cells);
-    for (let i = from; i < to; i++) results[i] = matrix.run(i);
-  };
-  const given = new Set<number>();
-  const drain = () => {
-    for (const port of ports) {
-      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-        const message = m.message as MatrixWorkerMessage;
-        if (message.kind === "cells") {
-          const [from] = chunkRange(message.chunk, CHUNK_CELLS, matrix.cells);
-          message.cells.forEach((cell, k) => {
-            results[from + k] = cell;
-          });
-        } else if (message.kind === "given-up") given.add(message.chunk);
-      }
-    }
-  };
-
-  // A cell that throws on the main thread ends the matrix as in a serial run: the cells before it are still
-  // completed and reported, then its error is thrown (an earlier failing cell, run here, throws first).
-  let failure: { index: number; error: unknown } | null = null;
-  try {
-    // the main thread's share: claim until none is left, taking in what the workers sent between chunks
-    for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks)) {
-      mine[chunk] = 1;
+  /**
+   * Start `count` workers for the matrix of `files` × `profiles`; null when none can start (no worker script:
+   * running from sources; count 0). They load while the caller reads the files, then wait for run().
+   */
+  static start(files: readonly string[], profiles: readonly string[], count: number): MatrixWorkers | null {
+    const script = workerScript();
+    if (script === null || count <= 0) return null;
+    const cells = files.length * profiles.length;
+    const control = new Int32Array(new SharedArrayBuffer(4 * (STATUS + Math.ceil(cells / CHUNK_CELLS))));
+    const threads: Worker[] = [];
+    const ports: MessagePort[] = [];
+    for (let i = 0; i < count; i++) {
+      const channel = new MessageChannel();
+      const data: MatrixWorkerData = {
+        files,
+        profiles,
+        chunkCells: CHUNK_CELLS,
+        control: control.buffer as SharedArrayBuffer,
+        port: channel.port2,
+      };
       try {
-        runChunk(chunk);
-      } catch (error) {
-        const [from, to] = chunkRange(chunk, CHUNK_CELLS, matrix.cells);
-        let index = from;
-        while (index < to && results[index] !== undefined) index++;
-        failure = { index, error };
-        Atomics.store(control, STOP, 1);
-        break;
+        const worker = new Worker(script, { workerData: data, transferList: [channel.port2] });
+        worker.unref();
+        // a worker's failure is handled through its chunks (see the file comment): never an unhandled event
+        worker.on("error", () => {});
+        threads.push(worker);
+        ports.push(channel.port1);
+      } catch {
+        channel.port1.close();
       }
-      drain();
-      flush();
     }
-    // the chunks the workers claimed (all of them before a failure): wait for each in order, or run it here
-    // if its worker gave it up or is overdue
-    const last = failure === null ? chunks : Math.floor(failure.index / CHUNK_CELLS);
-    for (let chunk = 0; chunk < last; chunk++) {
-      if (mine[chunk]) continue;
-      const [from] = chunkRange(chunk, CHUNK_CELLS, matrix.cells);
-      const deadline = performance.now() + CHUNK_TIMEOUT_MS;
-      for (;;) {
-        drain();
-        if (results[from] !== undefined || given.has(chunk)) break;
-        const left = deadline - performance.now();
-        if (left <= 0) break;
-        Atomics.wait(control, STATUS + chunk, PENDING, Math.min(left, 50));
-      }
-      if (results[from] === undefined) runChunk(chunk);
-      flush();
-    }
-  } finally {
-    Atomics.store(control, STOP, 1);
-    for (const port of ports) port.close();
-    for (const worker of threads) void worker.terminate();
+    return threads.length === 0 ? null : new MatrixWorkers(cells, threads, ports, control);
   }
-  flush();
-  if (failure !== null) throw failure.error;
-  return results as MatrixCell[];
+
+  /** Stop the workers (idempotent): they claim nothing more and are terminated. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.notify(this.control, GO);
+    for (const port of this.ports) port.close();
+    for (const worker of this.threads) void worker.terminate();
+  }
+
+  /**
+   * Run every cell, here and on the workers, and return the cells in matrix order (reported in that order as
+   * they become known). A cell that throws here ends the matrix as in a serial run: the cells before it are
+   * completed and reported, then its error is thrown. The workers are stopped in every case.
+   */
+  run(matrix: ParallelRun): MatrixCell[] {
+    const { cells, chunks, control, ports } = this;
+    const go: MatrixGoMessage = { hashes: matrix.hashes };
+    for (const port of ports) port.postMessage(go);
+    Atomics.store(control, GO, 1);
+    Atomics.notify(control, GO);
+
+    const results: (MatrixCell | undefined)[] = new Array(cells);
+    const mine = new Uint8Array(chunks);
+    const given = new Set<number>();
+    let reported = 0;
+    const flush = () => {
+      while (reported < cells && results[reported] !== undefined) {
+        matrix.report(results[reported]!, reported + 1);
+        reported++;
+      }
+    };
+    const runChunk = (chunk: number) => {
+      const [from, to] = chunkRange(chunk, CHUNK_CELLS, cells);
+      for (let i = from; i < to; i++) results[i] = matrix.run(i);
+    };
+    const drain = () => {
+      for (const port of ports) {
+        for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+          const message = m.message as MatrixWorkerMessage;
+          if (message.kind === "cells") {
+            const [from] = chunkRange(message.chunk, CHUNK_CELLS, cells);
+            for (let k = 0; k < message.cells.length; k++) results[from + k] = message.cells[k];
+          } else if (message.kind === "given-up") given.add(message.chunk);
+        }
+      }
+    };
+
+    let failure: { index: number; error: unknown } | null = null;
+    try {
+      // the main thread's share: claim until none is left, taking in what the workers sent between chunks
+      for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks)) {
+        mine[chunk] = 1;
+        try {
+          runChunk(chunk);
+        } catch (error) {
+          const [from, to] = chunkRange(chunk, CHUNK_CELLS, cells);
+          let index = from;
+          while (index < to && results[index] !== undefined) index++;
+          failure = { index, error };
+          Atomics.store(control, STOP, 1);
+          break;
+        }
+        drain();
+        flush();
+      }
+      // the chunks the workers claimed (every chunk before a failure was claimed): wait for each in order, or
+      // run it here if its worker gave it up or is overdue
+      const last = failure === null ? chunks : Math.floor(failure.index / CHUNK_CELLS);
+      for (let chunk = 0; chunk < last; chunk++) {
+        if (mine[chunk]) continue;
+        const [from] = chunkRange(chunk, CHUNK_CELLS, cells);
+        const deadline = performance.now() + CHUNK_TIMEOUT_MS;
+        for (;;) {
+          drain();
+          if (results[from] !== undefined || given.has(chunk)) break;
+          const left = deadline - performance.now();
+          if (left <= 0) break;
+          Atomics.wait(control, STATUS + chunk, PENDING, Math.min(left, 50));
+        }
+        if (results[from] === undefined) {
+          try {
+            runChunk(chunk);
+          } finally {
+            flush(); // the cells before a failing one are reported, as in a serial run
+          }
+        }
+        flush();
+      }
+    } finally {
+      this.stop();
+    }
+    flush();
+    if (failure !== null) throw failure.error;
+    return results as MatrixCell[];
+  }
 }

@@ -1,14 +1,16 @@
 // A worker thread of the comparison matrix (matrix-parallel.ts): it builds the same registry as the command line
-// (core's profiles and every architecture), loads the scenario files, checks that it sees the matrix the main
-// thread sees (every profile resolves, every file has the hash the main thread read), then claims chunks of
-// cells from the shared control block and posts each chunk's cells back. Anything unexpected inside a chunk
-// gives the chunk up (the main thread runs it again, so that an error surfaces there as in a serial run).
+// (core's profiles and every architecture) and reads the scenario files while the main thread reads them too,
+// then waits for the main thread's go message and checks that it sees the same matrix (every profile resolves,
+// every file has the hash the main thread read). It then claims chunks of cells from the shared control block
+// and posts each chunk's cells back. Anything unexpected inside a chunk gives the chunk up (the main thread runs
+// it again, so that an error surfaces there as in a serial run).
 import "reflect-metadata";
 import { workerData } from "node:worker_threads";
 import { defaultContainer, loadScenarioFile, profileRegistry, type Scenario } from "@flushlab/core";
 import { registerArchitectures } from "../architectures.js";
 import { runCell } from "./matrix.js";
 import {
+  awaitGo,
   chunkRange,
   claimChunk,
   DELIVERED,
@@ -19,10 +21,11 @@ import {
 } from "./matrix-parallel.js";
 
 const data = workerData as MatrixWorkerData;
+const control = new Int32Array(data.control);
 const post = (message: MatrixWorkerMessage) => data.port.postMessage(message);
 
-/** Why this worker cannot run the main thread's matrix, or null when it can. */
-function mismatch(scenarios: (Scenario | undefined)[]): string | null {
+/** The scenarios, or why this worker cannot run the main thread's matrix. */
+function load(): Scenario[] | string {
   const registry = profileRegistry(registerArchitectures(defaultContainer()));
   for (const id of data.profiles) {
     try {
@@ -31,34 +34,39 @@ function mismatch(scenarios: (Scenario | undefined)[]): string | null {
       return `profile ${id} is not registered in a worker`;
     }
   }
-  for (let i = 0; i < data.files.length; i++) {
+  const scenarios: Scenario[] = [];
+  for (const file of data.files) {
     try {
-      scenarios[i] = loadScenarioFile(data.files[i]);
+      scenarios.push(loadScenarioFile(file));
     } catch {
-      return `${data.files[i]} does not load in a worker`;
+      return `${file} does not load in a worker`;
     }
-    if (scenarios[i]!.hash !== data.hashes[i]) return `${data.files[i]} changed during the run`;
   }
-  return null;
+  return scenarios;
 }
 
 function work(): void {
-  const scenarios: (Scenario | undefined)[] = new Array(data.files.length);
-  const why = mismatch(scenarios);
-  if (why !== null) {
-    post({ kind: "declined", why });
+  const scenarios = load();
+  const go = awaitGo(control, data.port);
+  if (go === null) return;
+  if (typeof scenarios === "string") {
+    post({ kind: "declined", why: scenarios });
     return;
   }
-  const control = new Int32Array(data.control);
+  const changed = scenarios.findIndex((s, i) => s.hash !== go.hashes[i]);
+  if (changed >= 0) {
+    post({ kind: "declined", why: `${data.files[changed]} changed during the run` });
+    return;
+  }
   const columns = data.profiles.length;
-  const cells = data.files.length * columns;
+  const cells = scenarios.length * columns;
   const chunks = Math.ceil(cells / data.chunkCells);
   for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks)) {
     const [from, to] = chunkRange(chunk, data.chunkCells, cells);
     try {
       const out = [];
       for (let i = from; i < to; i++) {
-        out.push(runCell(scenarios[Math.floor(i / columns)]!, data.profiles[i % columns]));
+        out.push(runCell(scenarios[Math.floor(i / columns)], data.profiles[i % columns]));
       }
       post({ kind: "cells", chunk, cells: out });
       settleChunk(control, chunk, DELIVERED);

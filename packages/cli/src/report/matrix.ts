@@ -13,7 +13,7 @@ import {
   type Verdict,
 } from "@flushlab/core";
 import type { Registry } from "../select.js";
-import { runParallel, workerCount } from "./matrix-parallel.js";
+import { MatrixWorkers, workerCount } from "./matrix-parallel.js";
 
 /** A scenario of the matrix (a row). */
 export interface MatrixScenario {
@@ -158,27 +158,30 @@ export function runMatrix(
   reporters: readonly MatrixReporter[],
   options: MatrixOptions,
 ): Matrix {
-  const loaded = files.map((file) => loadScenarioFile(file));
-  const scenarios = loaded.map((s, i) => ({ name: s.name, title: s.title, file: files[i], hash: s.hash }));
-  const plan: MatrixPlan = { scenarios, profiles: [...profiles], cells: scenarios.length * profiles.length };
-  for (const r of reporters) r.onStart?.(plan);
+  // workers (if any) start first: they load while this thread reads the files
+  const shared = options.container === undefined || options.container === defaultContainer();
+  const count = shared ? (options.workers ?? workerCount(files.length * profiles.length)) : 0;
+  const workers = count > 0 ? MatrixWorkers.start(files, profiles, count) : null;
+  let loaded: Scenario[];
+  let plan: MatrixPlan;
+  try {
+    loaded = files.map((file) => loadScenarioFile(file));
+    const scenarios = loaded.map((s, i) => ({ name: s.name, title: s.title, file: files[i], hash: s.hash }));
+    plan = { scenarios, profiles: [...profiles], cells: scenarios.length * profiles.length };
+    for (const r of reporters) r.onStart?.(plan);
+  } catch (error) {
+    workers?.stop();
+    throw error;
+  }
   const columns = profiles.length;
   const run = (index: number) =>
     runCell(loaded[Math.floor(index / columns)], profiles[index % columns], options.container);
   const report = (cell: MatrixCell, done: number) => {
     for (const r of reporters) r.onCell?.(cell, done, plan);
   };
-  const shared = options.container === undefined || options.container === defaultContainer();
-  const workers = shared ? (options.workers ?? workerCount(plan.cells)) : 0;
-  let results =
-    workers > 0
-      ? runParallel(
-          { files, hashes: loaded.map((s) => s.hash), profiles, cells: plan.cells, run, report },
-          workers,
-        )
-      : null;
-  if (results === null) {
-    results = [];
+  const results: MatrixCell[] = [];
+  if (workers !== null) results.push(...workers.run({ hashes: loaded.map((s) => s.hash), run, report }));
+  else {
     for (let i = 0; i < plan.cells; i++) {
       const cell = run(i);
       results.push(cell);

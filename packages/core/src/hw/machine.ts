@@ -395,7 +395,10 @@ export class Machine implements MachineApi {
     if (cache !== "d" && cache !== "i") throw new Error(`maintain: unknown cache "${String(cache)}"`);
     if (!MAINTENANCE_KINDS.includes(kind))
       throw new Error(`maintain: unknown maintenance kind "${String(kind)}"`);
-    const targets = this.config.maintenanceBroadcast ? this.cpus : [this.cpus[cpu]];
+    // the CPUs whose cache is maintained: all of them when maintenance is broadcast, else `cpu` alone
+    const broadcast = this.config.maintenanceBroadcast;
+    const first = broadcast ? 0 : cpu;
+    const end = broadcast ? this.cpus.length : cpu + 1;
     let linesTouched = 0;
     switch (scope.scope) {
       case "va": {
@@ -405,8 +408,14 @@ export class Machine implements MachineApi {
           if (scope.start < this.userTop)
             throw new Error(`maintain(va): no user space has ASID ${scope.asid}`);
         }
-        for (const target of targets) {
-          linesTouched += this.maintainVa(pick(target, cache), kind, scope.start, scope.length, userSpace);
+        for (let t = first; t < end; t++) {
+          linesTouched += this.maintainVa(
+            pick(this.cpus[t], cache),
+            kind,
+            scope.start,
+            scope.length,
+            userSpace,
+          );
         }
         break;
       }
@@ -416,32 +425,33 @@ export class Machine implements MachineApi {
         if (!Number.isInteger(scope.colour) || scope.colour < 0 || scope.colour >= colours) {
           throw new Error(`maintain(pa-colour): colour ${scope.colour} is not one of the ${colours} colours`);
         }
-        for (const target of targets) {
-          const c = pick(target, cache);
-          const firstPage = scope.pa >>> this.pageShift;
-          forEachLine(c, scope.pa, scope.length, (line, linePa) => {
+        const firstPage = scope.pa >>> this.pageShift;
+        for (let t = first; t < end; t++) {
+          const c = pick(this.cpus[t], cache);
+          if (scope.length === 0) continue;
+          const last = Math.floor((scope.pa + scope.length - 1) / c.lineSize);
+          for (let line = Math.floor(scope.pa / c.lineSize); line <= last; line++) {
             // Page k of the range sits at colour + k in a contiguous temporary mapping (modulo in the cache).
-            linesTouched += c.maintainAtColour(
-              line,
-              scope.colour + (linePa >>> this.pageShift) - firstPage,
-              kind,
-            );
-          });
+            const page = ((line * c.lineSize) >>> this.pageShift) - firstPage;
+            linesTouched += c.maintainAtColour(line, scope.colour + page, kind);
+          }
         }
         break;
       }
       case "pa-all": {
         checkRange(scope.pa, scope.length, "maintain(pa-all)");
-        for (const target of targets) {
-          const c = pick(target, cache);
-          forEachLine(c, scope.pa, scope.length, (line) => {
+        for (let t = first; t < end; t++) {
+          const c = pick(this.cpus[t], cache);
+          if (scope.length === 0) continue;
+          const last = Math.floor((scope.pa + scope.length - 1) / c.lineSize);
+          for (let line = Math.floor(scope.pa / c.lineSize); line <= last; line++) {
             linesTouched += c.maintainEveryColour(line, kind);
-          });
+          }
         }
         break;
       }
       case "all":
-        for (const target of targets) linesTouched += pick(target, cache).maintainAll(kind);
+        for (let t = first; t < end; t++) linesTouched += pick(this.cpus[t], cache).maintainAll(kind);
         break;
       default:
         throw new Error(`maintain: unknown scope ${JSON.stringify(scope)}`);
@@ -461,16 +471,19 @@ export class Machine implements MachineApi {
   ): number {
     const vivt = c.geometry.indexing === "vivt";
     let touched = 0;
-    forEachLine(c, start, length, (_line, lineVa) => {
+    if (length === 0) return 0;
+    const last = Math.floor((start + length - 1) / c.lineSize);
+    for (let line = Math.floor(start / c.lineSize); line <= last; line++) {
+      const lineVa = line * c.lineSize;
       const space = lineVa < this.userTop ? userSpace! : this.kernelSpace;
       if (vivt) {
         touched += c.maintainLine(lineVa, 0, space.asid, kind);
-        return;
+        continue;
       }
       const pa = this.mmu.physicalOf(space, lineVa);
       if (pa < 0) c.lineOps[kind]++;
       else touched += c.maintainLine(lineVa, pa, space.asid, kind);
-    });
+    }
     return touched;
   }
 
@@ -612,19 +625,6 @@ export class Machine implements MachineApi {
 
 function pick(cpu: Cpu, cache: CacheKind): Cache {
   return cache === "d" ? cpu.dcache : cpu.icache;
-}
-
-/** Call `fn(line, lineAddress)` for each line of `cache` overlapping [start, start+length). */
-function forEachLine(
-  cache: Cache,
-  start: number,
-  length: number,
-  fn: (line: number, address: number) => void,
-): void {
-  if (length === 0) return;
-  const first = Math.floor(start / cache.lineSize);
-  const last = Math.floor((start + length - 1) / cache.lineSize);
-  for (let line = first; line <= last; line++) fn(line, line * cache.lineSize);
 }
 
 function checkRange(start: number, length: number, what: string): void {

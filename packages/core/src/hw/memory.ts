@@ -2,7 +2,7 @@
 // Caches fill and write back whole lines through readLine/writeLine; the DMA device, uncached accesses and
 // write-through stores use read/write.
 import { UserError } from "../errors.js";
-import { arrayPool, type PooledArrayKind } from "./pool.js";
+import { arrayPool, type PooledArrayKind, slotPool } from "./pool.js";
 
 /** The page sizes flushlab models: 4, 8, 16 and 64 KiB. */
 export const PAGE_SIZES: readonly number[] = Object.freeze([4096, 8192, 16384, 65536]);
@@ -36,7 +36,7 @@ export class FrameTable<T> {
 
   constructor(readonly pageShift: number) {
     const frames = 2 ** (32 - pageShift);
-    this.dirs = new Array(Math.ceil(frames / LEAF_SIZE)).fill(undefined);
+    this.dirs = slotPool.take(Math.ceil(frames / LEAF_SIZE));
   }
 
   /** The entry of frame `pfn`, if any. */
@@ -49,10 +49,27 @@ export class FrameTable<T> {
   set(pfn: number, value: T): void {
     let leaf = this.dirs[pfn >>> LEAF_BITS];
     if (leaf === undefined) {
-      leaf = new Array<T | undefined>(LEAF_SIZE).fill(undefined);
+      leaf = slotPool.take<T>(LEAF_SIZE);
       this.dirs[pfn >>> LEAF_BITS] = leaf;
     }
     leaf[pfn & LEAF_MASK] = value;
+  }
+
+  /** Every frame number with an entry, in ascending order. */
+  pfns(): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < this.dirs.length; d++) {
+      const leaf = this.dirs[d];
+      if (leaf === undefined) continue;
+      for (let i = 0; i < LEAF_SIZE; i++) if (leaf[i] !== undefined) out.push(d * LEAF_SIZE + i);
+    }
+    return out;
+  }
+
+  /** Give the table's arrays back to the pool (pool.ts): the table must not be used afterwards. */
+  release(): void {
+    for (const leaf of this.dirs) if (leaf !== undefined) slotPool.give(leaf);
+    slotPool.give(this.dirs);
   }
 
   /** Every (pfn, entry) in ascending pfn order. */
@@ -222,11 +239,12 @@ export class PhysicalMemory {
 
   /** Give the frames' storage back to the pool (pool.ts): the memory must not be used afterwards. */
   release(): void {
+    this.frames.release();
     this.allocator.release();
   }
 
   /** Frames allocated so far, in ascending pfn order. */
   frameNumbers(): number[] {
-    return Array.from(this.frames.entries(), ([pfn]) => pfn);
+    return this.frames.pfns();
   }
 }

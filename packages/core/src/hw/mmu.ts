@@ -5,7 +5,7 @@
 // the same entries packed into a two-level table of 32-bit words (pfn and permission bits), which is what
 // translate() reads: two array loads, no object, no allocation.
 import type { Address, AddressSpaceApi, Fault, Pte } from "./api.js";
-import { arrayPool } from "./pool.js";
+import { arrayPool, slotPool } from "./pool.js";
 
 /** Access code of a load (numbers, so that no string is compared per access). */
 export const LOAD = 0;
@@ -61,7 +61,7 @@ export class AddressSpace implements AddressSpaceApi {
     readonly name: string,
     readonly pageShift: number,
   ) {
-    this.leaves = new Array(Math.ceil(2 ** (32 - pageShift) / LEAF_SIZE)).fill(undefined);
+    this.leaves = slotPool.take(Math.ceil(2 ** (32 - pageShift) / LEAF_SIZE));
   }
 
   /** Install or replace the PTE of the page containing `va` (a frozen copy of `pte`). */
@@ -93,11 +93,8 @@ export class AddressSpace implements AddressSpaceApi {
 
   /** Give the packed table's leaves back to the pool (pool.ts): the space must not be used afterwards. */
   release(): void {
-    for (let i = 0; i < this.leaves.length; i++) {
-      const leaf = this.leaves[i];
-      if (leaf !== undefined) arrayPool.give(leaf);
-      this.leaves[i] = undefined;
-    }
+    for (const leaf of this.leaves) if (leaf !== undefined) arrayPool.give(leaf);
+    slotPool.give(this.leaves);
   }
 
   /** Remove the PTE of the page containing `va` (nothing if there is none). */

@@ -57,6 +57,7 @@ export class Oracle {
 
   /** Give the origins' storage back to the pool (pool.ts): the oracle must not be used afterwards. */
   release(): void {
+    this.frames.release();
     this.originArrays.release();
   }
 
@@ -193,7 +194,7 @@ export class Oracle {
     const added: Violation[] = [];
     const dcaches = this.caches.filter((cache) => cache.kind === "d");
     const words = this.wordsPerFrame;
-    for (const [pfn] of this.frames.entries()) {
+    for (const pfn of this.frames.pfns()) {
       // memory and shadow interleaved (memory.ts): only a word whose two planes differ needs a closer look
       const planes = this.memory.planesOf(pfn);
       if (planes === undefined) continue;
@@ -228,9 +229,10 @@ export class Oracle {
   private dirtyAliasConflicts(dcaches: readonly Cache[]): Violation[] {
     const copies = new Map<number, { cache: Cache; slot: number }[]>();
     for (const cache of dcaches) {
+      const { tags, dirty } = cache.tagStore;
       const slots = cache.sets * cache.ways;
       for (let slot = 0; slot < slots; slot++) {
-        if (!cache.isDirty(slot)) continue;
+        if (dirty[slot] === 0 || tags[slot] === -1) continue; // cache.isDirty(slot), without the calls
         const line = cache.lineOf[slot];
         const list = copies.get(line);
         if (list === undefined) copies.set(line, [{ cache, slot }]);

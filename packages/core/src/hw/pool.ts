@@ -67,3 +67,36 @@ export class ArrayPool {
 
 /** The pool every machine of this thread shares. */
 export const arrayPool = new ArrayPool();
+
+/** The most plain arrays of one length the slot pool keeps. */
+const MAX_SLOT_ARRAYS = 64;
+
+/**
+ * A pool of plain arrays of `undefined` by length: the directories of the sparse tables (FrameTable, the page
+ * tables' directories), which hold typed arrays or frames and would otherwise be allocated per machine.
+ */
+export class SlotPool {
+  private readonly free = new Map<number, unknown[][]>();
+
+  /** An array of `length` undefined slots: a recycled one when the pool has one, else new. */
+  take<T>(length: number): (T | undefined)[] {
+    const list = this.free.get(length);
+    if (list !== undefined && list.length > 0) return list.pop() as (T | undefined)[];
+    return new Array<T | undefined>(length).fill(undefined);
+  }
+
+  /** Give back an array from take(): its slots are reset to undefined. The caller must not use it afterwards. */
+  give(array: unknown[]): void {
+    let list = this.free.get(array.length);
+    if (list === undefined) {
+      list = [];
+      this.free.set(array.length, list);
+    }
+    if (list.length >= MAX_SLOT_ARRAYS) return;
+    array.fill(undefined);
+    list.push(array);
+  }
+}
+
+/** The slot pool every machine of this thread shares. */
+export const slotPool = new SlotPool();
