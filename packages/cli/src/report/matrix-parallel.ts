@@ -97,15 +97,28 @@ export function awaitGo(control: Int32Array, port: MessagePort): MatrixGoMessage
   }
 }
 
-/** How many worker threads to use for a matrix of `cells` cells (0: run on the main thread only). */
-export function workerCount(cells: number, env: NodeJS.ProcessEnv = process.env): number {
+/** The fewest cores on which workers are used by default. */
+export const MIN_PARALLEL_CORES = 3;
+
+/**
+ * How many worker threads to use for a matrix of `cells` cells (0: run on the main thread only): the
+ * FLUSHLAB_MATRIX_WORKERS environment variable when set (an integer; 0 for none, at most 16); otherwise, for
+ * 200 cells or more on a machine of 3 cores or more, one fewer than the cores, at most 3. On 2 cores a worker
+ * does not pay: it loads the modules and warms the JIT up again (about 0.8 s of CPU) while the machine's
+ * second core also runs V8's compiler and collector threads (measured: `pnpm bench` prints both).
+ */
+export function workerCount(
+  cells: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cores: number = availableParallelism(),
+): number {
   const set = env[WORKERS_ENV];
   if (set !== undefined && set.trim() !== "") {
     const n = Number(set);
     return Number.isInteger(n) && n > 0 ? Math.min(n, 16) : 0;
   }
-  if (cells < MIN_PARALLEL_CELLS) return 0;
-  return Math.max(0, Math.min(availableParallelism() - 1, 3));
+  if (cells < MIN_PARALLEL_CELLS || cores < MIN_PARALLEL_CORES) return 0;
+  return Math.min(cores - 1, 3);
 }
 
 /** The worker script beside this module once built (dist); null when running from sources (tests). */
@@ -161,7 +174,9 @@ export class MatrixWorkers {
         port: channel.port2,
       };
       try {
-        const worker = new Worker(script, { workerData: data, transferList: [channel.port2] });
+        // execArgv []: a worker loads the built modules as `node bin.js` does, whatever flags this process
+        // was started with (--input-type, --conditions, ... would make its entry fail to load)
+        const worker = new Worker(script, { workerData: data, transferList: [channel.port2], execArgv: [] });
         worker.unref();
         // a worker's failure is handled through its chunks (see the file comment): never an unhandled event
         worker.on("error", () => {});

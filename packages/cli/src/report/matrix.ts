@@ -179,15 +179,16 @@ export function runMatrix(
   const report = (cell: MatrixCell, done: number) => {
     for (const r of reporters) r.onCell?.(cell, done, plan);
   };
-  const results: MatrixCell[] = [];
-  if (workers !== null) results.push(...workers.run({ hashes: loaded.map((s) => s.hash), run, report }));
-  else {
+  const serial = () => {
+    const cells: MatrixCell[] = [];
     for (let i = 0; i < plan.cells; i++) {
-      const cell = run(i);
-      results.push(cell);
-      report(cell, results.length);
+      cells.push(run(i));
+      report(cells[i], i + 1);
     }
-  }
+    return cells;
+  };
+  const results =
+    workers === null ? serial() : workers.run({ hashes: loaded.map((s) => s.hash), run, report });
   const matrix: Matrix = { ...plan, version: options.version, results };
   for (const r of reporters) r.onEnd?.(matrix);
   return matrix;

@@ -96,10 +96,12 @@ export class Cache {
     this.tags = this.tagStore.tags;
     this.dirty = this.tagStore.dirty;
     const slots = geometry.sets * geometry.ways;
-    this.lineOf = arrayPool.take(Int32Array, slots);
-    this.asidOf = arrayPool.take(Int32Array, slots);
-    this.vaLineOf = arrayPool.take(Int32Array, slots);
-    this.data = arrayPool.take(Uint32Array, slots * geometry.wordsPerLine);
+    // Read only in valid slots, and written by every fill: their content in an invalid slot never shows, so
+    // recycled arrays need no clearing (pool.ts takeScratch).
+    this.lineOf = arrayPool.takeScratch(Int32Array, slots);
+    this.asidOf = arrayPool.takeScratch(Int32Array, slots);
+    this.vaLineOf = arrayPool.takeScratch(Int32Array, slots);
+    this.data = arrayPool.takeScratch(Uint32Array, slots * geometry.wordsPerLine);
     this.colours = pageColours(geometry, pageSize);
     this.ways = geometry.ways;
     this.sets = geometry.sets;
@@ -360,10 +362,10 @@ export class Cache {
   /** Give the arrays back to the pool (pool.ts): the cache must not be used afterwards. */
   release(): void {
     this.tagStore.release();
-    arrayPool.give(this.lineOf);
-    arrayPool.give(this.asidOf);
-    arrayPool.give(this.vaLineOf);
-    arrayPool.give(this.data);
+    arrayPool.giveScratch(this.lineOf);
+    arrayPool.giveScratch(this.asidOf);
+    arrayPool.giveScratch(this.vaLineOf);
+    arrayPool.giveScratch(this.data);
   }
 
   /** Maintenance of the whole cache (one whole-cache operation). */

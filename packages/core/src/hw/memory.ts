@@ -33,6 +33,8 @@ const LEAF_MASK = LEAF_SIZE - 1;
  */
 export class FrameTable<T> {
   private readonly dirs: (Array<T | undefined> | undefined)[];
+  /** The frame numbers set, so that release() clears just those slots. */
+  private readonly filled: number[] = [];
 
   constructor(readonly pageShift: number) {
     const frames = 2 ** (32 - pageShift);
@@ -52,6 +54,7 @@ export class FrameTable<T> {
       leaf = slotPool.take<T>(LEAF_SIZE);
       this.dirs[pfn >>> LEAF_BITS] = leaf;
     }
+    if (leaf[pfn & LEAF_MASK] === undefined) this.filled.push(pfn);
     leaf[pfn & LEAF_MASK] = value;
   }
 
@@ -68,8 +71,15 @@ export class FrameTable<T> {
 
   /** Give the table's arrays back to the pool (pool.ts): the table must not be used afterwards. */
   release(): void {
-    for (const leaf of this.dirs) if (leaf !== undefined) slotPool.give(leaf);
-    slotPool.give(this.dirs);
+    for (const pfn of this.filled) this.dirs[pfn >>> LEAF_BITS]![pfn & LEAF_MASK] = undefined;
+    for (const pfn of this.filled) {
+      const leaf = this.dirs[pfn >>> LEAF_BITS];
+      if (leaf === undefined) continue;
+      slotPool.give(leaf, true);
+      this.dirs[pfn >>> LEAF_BITS] = undefined;
+    }
+    slotPool.give(this.dirs, true);
+    this.filled.length = 0;
   }
 
   /** Every (pfn, entry) in ascending pfn order. */

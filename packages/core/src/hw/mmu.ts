@@ -55,6 +55,8 @@ export class AddressSpace implements AddressSpaceApi {
   private readonly table = new Map<number, Readonly<Pte>>();
   /** The packed table: leaves of 1024 entries, created when a page of their range is mapped. */
   private readonly leaves: (Int32Array | undefined)[];
+  /** A page of each leaf created, so that release() finds the leaves without scanning the directory. */
+  private readonly touched: number[] = [];
 
   constructor(
     readonly asid: number,
@@ -86,6 +88,7 @@ export class AddressSpace implements AddressSpaceApi {
     if (leaf === undefined) {
       leaf = arrayPool.take(Int32Array, LEAF_SIZE);
       this.leaves[vpn >>> LEAF_BITS] = leaf;
+      this.touched.push(vpn);
     }
     leaf[vpn & LEAF_MASK] = packPte(entry);
     this.version++;
@@ -93,8 +96,15 @@ export class AddressSpace implements AddressSpaceApi {
 
   /** Give the packed table's leaves back to the pool (pool.ts): the space must not be used afterwards. */
   release(): void {
-    for (const leaf of this.leaves) if (leaf !== undefined) arrayPool.give(leaf);
-    slotPool.give(this.leaves);
+    // only the installed PTEs are non-zero (clearPte zeroes its slot): clear those, give the leaves back clean
+    for (const vpn of this.table.keys()) this.leaves[vpn >>> LEAF_BITS]![vpn & LEAF_MASK] = 0;
+    for (const vpn of this.touched) {
+      const leaf = this.leaves[vpn >>> LEAF_BITS];
+      if (leaf === undefined) continue;
+      arrayPool.give(leaf, 0);
+      this.leaves[vpn >>> LEAF_BITS] = undefined;
+    }
+    slotPool.give(this.leaves, true);
   }
 
   /** Remove the PTE of the page containing `va` (nothing if there is none). */

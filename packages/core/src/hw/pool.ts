@@ -14,15 +14,41 @@ export interface PooledArrayKind<T extends PooledArray> {
   readonly BYTES_PER_ELEMENT: number;
 }
 
+/** Arrays by kind and length. */
+type Shelf = Map<PooledArrayKind<PooledArray>, Map<number, PooledArray[]>>;
+
 /** The most bytes the pool keeps (beyond, given-back arrays are left to the garbage collector). */
 const MAX_POOLED_BYTES = 48 * 1024 * 1024;
 
 /** A pool of zero-filled typed arrays by kind and length. */
 export class ArrayPool {
-  private readonly free = new Map<PooledArrayKind<PooledArray>, Map<number, PooledArray[]>>();
+  /** Zero-filled arrays. */
+  private readonly free: Shelf = new Map();
+  /** Arrays of unspecified content. */
+  private readonly scratch: Shelf = new Map();
   private bytes = 0;
 
   constructor(private readonly maxBytes = MAX_POOLED_BYTES) {}
+
+  /**
+   * An array of `length` elements of `kind` whose content is unspecified (a recycled one is not cleared): for
+   * storage its owner writes before it reads, such as a cache's data words, which are read only in valid slots,
+   * and every fill writes. Give it back with giveScratch().
+   */
+  takeScratch<T extends PooledArray>(kind: PooledArrayKind<T>, length: number): T {
+    const list = this.scratch.get(kind as PooledArrayKind<PooledArray>)?.get(length);
+    if (list !== undefined && list.length > 0) {
+      const array = list.pop() as T;
+      this.bytes -= array.byteLength;
+      return array;
+    }
+    return new kind(length);
+  }
+
+  /** Give back an array from takeScratch(), as it is. The caller must not use it afterwards. */
+  giveScratch(array: PooledArray): void {
+    this.keep(this.scratch, array);
+  }
 
   /** A zero-filled array of `length` elements of `kind`: a recycled one when the pool has one, else new. */
   take<T extends PooledArray>(kind: PooledArrayKind<T>, length: number): T {
@@ -41,14 +67,27 @@ export class ArrayPool {
    * length. The caller must not use it afterwards.
    */
   give(array: PooledArray, used: number = array.length): void {
-    if (this.bytes + array.byteLength > this.maxBytes) return;
-    if (array.byteOffset !== 0 || array.byteLength !== array.buffer.byteLength) return;
-    array.fill(0, 0, Math.min(used, array.length));
+    if (!this.fits(array)) return;
+    if (used > 0) array.fill(0, 0, Math.min(used, array.length));
+    this.keep(this.free, array);
+  }
+
+  /** Whether the pool takes `array`: a whole buffer, within the byte limit. */
+  private fits(array: PooledArray): boolean {
+    return (
+      this.bytes + array.byteLength <= this.maxBytes &&
+      array.byteOffset === 0 &&
+      array.byteLength === array.buffer.byteLength
+    );
+  }
+
+  private keep(shelf: Shelf, array: PooledArray): void {
+    if (shelf === this.scratch && !this.fits(array)) return;
     const kind = array.constructor as PooledArrayKind<PooledArray>;
-    let byLength = this.free.get(kind);
+    let byLength = shelf.get(kind);
     if (byLength === undefined) {
       byLength = new Map();
-      this.free.set(kind, byLength);
+      shelf.set(kind, byLength);
     }
     let list = byLength.get(array.length);
     if (list === undefined) {
@@ -85,15 +124,18 @@ export class SlotPool {
     return new Array<T | undefined>(length).fill(undefined);
   }
 
-  /** Give back an array from take(): its slots are reset to undefined. The caller must not use it afterwards. */
-  give(array: unknown[]): void {
+  /**
+   * Give back an array from take(): its slots are reset to undefined, unless `clean` says the caller already
+   * did. The caller must not use it afterwards.
+   */
+  give(array: unknown[], clean = false): void {
     let list = this.free.get(array.length);
     if (list === undefined) {
       list = [];
       this.free.set(array.length, list);
     }
     if (list.length >= MAX_SLOT_ARRAYS) return;
-    array.fill(undefined);
+    if (!clean) array.fill(undefined);
     list.push(array);
   }
 }

@@ -244,10 +244,10 @@ export const STAGE_DEFAULT = 1000;
 /** Create the hooks object: one SyncBailHook per hook point, frozen. The kernel taps the defaults. */
 export function createHooks(): KernelHooks {
   const hooks: Record<string, SyncBailHook<unknown[], unknown>> = {};
-  for (const name of HOOK_NAMES) {
+  for (let i = 0; i < HOOK_NAMES.length; i++) {
+    const name = HOOK_NAMES[i];
     const hook = new SyncBailHook<unknown[], unknown>(HOOK_ARGUMENTS[name] as never, name);
-    const mutable = hook as unknown as CompilableHook;
-    mutable.compile = compileBail(mutable.compile, HOOK_ARGUMENTS[name].length);
+    (hook as unknown as CompilableHook).compile = COMPILERS[i];
     hooks[name] = hook;
   }
   return Object.freeze(hooks) as unknown as KernelHooks;
@@ -280,6 +280,17 @@ interface CompileOptions {
 
 type BailTap = (...args: unknown[]) => unknown;
 type BailCall = (...args: unknown[]) => unknown;
+
+/**
+ * Each hook point's compile (by HOOK_NAMES index), shared by the hooks of every kernel: it depends only on the
+ * hook's number of arguments and on tapable's own compiler for a SyncBailHook.
+ */
+const COMPILERS: readonly CompilableHook["compile"][] = HOOK_NAMES.map((name) =>
+  compileBail(
+    (new SyncBailHook<unknown[], unknown>([] as never) as unknown as CompilableHook).compile,
+    HOOK_ARGUMENTS[name].length,
+  ),
+);
 
 /** A hook's compile: closures for synchronous taps without interceptors, tapable's compiler otherwise. */
 function compileBail(
