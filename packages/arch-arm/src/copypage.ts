@@ -33,7 +33,8 @@ function flushDline(arm: ArmKernel, va: Address): void {
 
 /** Store the words of one line: `value(offsetInLine)` for each word of [va, va + line). */
 function storeLine(arm: ArmKernel, va: Address, value: (offset: number) => number): void {
-  for (let o = 0; o < lineSize(arm); o += 4) arm.kernel.kernelStore(va + o, value(o));
+  const line = lineSize(arm);
+  for (let o = 0; o < line; o += 4) arm.kernel.kernelStore(va + o, value(o));
 }
 
 // arch/arm/mm/copypage-v4wb.c v4wb_copy_user_highpage(), v3.10 (AK; ACP26 without flush_cache_page)

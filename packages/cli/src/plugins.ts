@@ -40,7 +40,6 @@ import {
   registerPlugin,
   UserError,
 } from "@flushlab/core";
-import { parseSync, transformSync } from "rolldown/utils";
 import { registerArchitectures } from "./architectures.js";
 import { VERSION } from "./main.js";
 import type { MatrixCell } from "./report/matrix.js";
@@ -134,7 +133,7 @@ function loadFailure(error: unknown, file: string, abs: string): UserError {
   let where = file;
   if (error instanceof SyntaxError) {
     const source = readFileSync(abs, "utf8");
-    const [first] = parseSync(abs, source).errors;
+    const [first] = oxc!.parseSync(abs, source).errors;
     const start = first?.labels?.[0]?.start;
     if (typeof start === "number") where = `${file}:${lineCol(source, start)}`;
   }
@@ -142,9 +141,18 @@ function loadFailure(error: unknown, file: string, abs: string): UserError {
   return new UserError(`--plugin ${where}`, `the plugin file does not load: ${message}`);
 }
 
+/** rolldown's oxc utilities, loaded on the first --plugin (a native binding: no cost for commands without one). */
+let oxc: typeof import("rolldown/utils") | null = null;
+
+/** Load the oxc utilities if they are not loaded yet. */
+async function loadOxc(): Promise<typeof import("rolldown/utils")> {
+  oxc ??= await import("rolldown/utils");
+  return oxc;
+}
+
 /** Transpile a TypeScript plugin file; a syntax error is a UserError at `file:line:col`. */
 function transpile(file: string, source: string): string {
-  const result = transformSync(file, source, { sourceType: "module", target: "es2022" });
+  const result = oxc!.transformSync(file, source, { sourceType: "module", target: "es2022" });
   const [error] = result.errors as (Error & { loc?: { line: number; column: number } })[];
   if (error) {
     const where = error.loc ? `${file}:${error.loc.line}:${error.loc.column + 1}` : file;
@@ -161,6 +169,7 @@ function transpile(file: string, source: string): string {
  * the last load in this process is read again; a TypeScript file through a temporary transpiled copy).
  */
 async function importPluginFile(file: string): Promise<Record<string, unknown>> {
+  await loadOxc();
   const abs = resolve(file);
   if (!existsSync(abs)) throw new UserError(`--plugin ${file}`, "no such file.");
   if (!statSync(abs).isFile()) throw new UserError(`--plugin ${file}`, "not a file.");

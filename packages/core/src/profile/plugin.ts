@@ -168,8 +168,12 @@ function guardHooks(plugin: string, hooks: KernelHooks): KernelHooks {
   });
 }
 
-/** Real kernels behind the guarded views handed to plugins (so that per-kernel WeakMaps key the real one). */
-const viewTargets = new WeakMap<object, Kernel>();
+/**
+ * The key under which a guarded view answers its real kernel (so that per-kernel WeakMaps key the real one). A
+ * symbol rather than a WeakMap from view to kernel: such a map keeps every run's kernel reachable through the
+ * young collections of a long matrix.
+ */
+const RAW_KERNEL = Symbol("flushlab.rawKernel");
 
 /**
  * The kernel behind a value a plugin received: plugins get a guarded view of the kernel (see
@@ -177,7 +181,7 @@ const viewTargets = new WeakMap<object, Kernel>();
  * as {@link definePluginHooks} does.
  */
 export function rawKernel(kernel: Kernel): Kernel {
-  return viewTargets.get(kernel) ?? kernel;
+  return (kernel as unknown as { [RAW_KERNEL]?: Kernel })[RAW_KERNEL] ?? kernel;
 }
 
 /**
@@ -187,18 +191,24 @@ export function rawKernel(kernel: Kernel): Kernel {
  */
 function kernelView(plugin: string, kernel: Kernel): Kernel {
   const hooks = guardHooks(plugin, kernel.hooks);
-  const view = new Proxy(kernel, {
+  // methods bound once per view (a method read again is the same function, as on the kernel itself)
+  const bound = new Map<PropertyKey, [method: unknown, boundMethod: unknown]>();
+  return new Proxy(kernel, {
     get(obj, prop) {
       if (prop === "hooks") return hooks;
+      if (prop === RAW_KERNEL) return obj;
       const value = Reflect.get(obj, prop, obj) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(obj) : value;
+      if (typeof value !== "function") return value;
+      const cached = bound.get(prop);
+      if (cached !== undefined && cached[0] === value) return cached[1];
+      const method = (value as (...a: unknown[]) => unknown).bind(obj);
+      bound.set(prop, [value, method]);
+      return method;
     },
     set(obj, prop, value) {
       return Reflect.set(obj, prop, value, obj);
     },
   });
-  viewTargets.set(view, kernel);
-  return view;
 }
 
 /**
