@@ -42,7 +42,6 @@ import {
 } from "@flushlab/core";
 import { registerArchitectures } from "./architectures.js";
 import { VERSION } from "./main.js";
-import type { MatrixCell } from "./report/matrix.js";
 import { displayPath, type Registry } from "./select.js";
 
 /** A plugin as a plugin file may register it: a PluginSpec (summary optional) or a KernelPlugin object. */
@@ -95,11 +94,6 @@ export interface PluginSession {
    * plugin's name; anything else is returned as it is.
    */
   explain(error: unknown): unknown;
-  /**
-   * Throw the error of the first matrix cell that a loaded plugin failed in (compare turns a UserError of one
-   * cell into an `error` cell; a failing user plugin must stop the command instead, with exit code 2).
-   */
-  checkCells(cells: readonly MatrixCell[]): void;
 }
 
 /** The file extensions `--plugin` loads, and whether they need transpiling. */
@@ -334,7 +328,6 @@ const noPlugins = (container: Registry): PluginSession => ({
   container,
   plugins: [],
   explain: (error) => error,
-  checkCells: () => {},
 });
 
 /**
@@ -355,22 +348,6 @@ export async function loadPlugins(files: readonly string[] | undefined): Promise
     explain(error) {
       if (!(error instanceof PluginError) || !fileOf.has(error.plugin)) return error;
       return new PluginError(label(error.plugin), error.hook, error.detail, error.step);
-    },
-    checkCells(cells) {
-      for (const cell of cells) {
-        if (cell.verdict !== "error" || cell.reason === null) continue;
-        for (const name of cell.profile.split("+").slice(1)) {
-          if (!fileOf.has(name)) continue;
-          const mark = new RegExp(`(^|: )plugin ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `);
-          const m = mark.exec(cell.reason);
-          if (!m) continue;
-          const at = m.index + m[1].length + `plugin ${name}`.length;
-          throw new UserError(
-            "",
-            `${cell.reason.slice(0, at)} (${fileOf.get(name)})${cell.reason.slice(at)} (scenario ${cell.scenario} on ${cell.profile})`,
-          );
-        }
-      }
     },
   };
 }

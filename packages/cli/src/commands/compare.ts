@@ -55,8 +55,8 @@ export function writeFileAtomic(file: string, text: string, where = "--out"): vo
 
 /**
  * Run `flushlab compare`; returns the exit code (0; a mistake throws a UserError, which exits 2). `session`
- * holds the registry (default: the default one) and the plugins loaded from files: a cell in which one of
- * them failed stops the command.
+ * holds the registry (default: the default one) and the plugins loaded from files: a cell in which a plugin
+ * failed stops the command (runMatrix throws its PluginError, named here with the plugin's file).
  */
 export function compareCommand(options: CompareOptions, io: Io, session?: PluginSession): number {
   const container = session?.container;
@@ -77,11 +77,16 @@ export function compareCommand(options: CompareOptions, io: Io, session?: Plugin
     : selectProfiles(splitList(options.profiles), "--profiles", container);
   if (diff && profiles.length < 2)
     throw new UserError("--diff", `A and B are the same profile (${profiles[0]}).`);
-  const matrix = runMatrix(files, profiles, [progressReporter(io, { label: "compare" })], {
-    version: VERSION,
-    container,
-  });
-  session?.checkCells(matrix.results);
+  let matrix: ReturnType<typeof runMatrix>;
+  try {
+    matrix = runMatrix(files, profiles, [progressReporter(io, { label: "compare" })], {
+      version: VERSION,
+      container,
+    });
+  } catch (error) {
+    // a plugin that failed in a cell stops the command: name its file
+    throw session ? session.explain(error) : error;
+  }
   const text = diff
     ? (reporter.onDiff?.(diffMatrix(matrix, profiles[0], profiles[1]), matrix) ?? "")
     : (reporter.onEnd?.(matrix) ?? "");

@@ -7,6 +7,7 @@ import {
   expectedVerdict,
   isUserError,
   loadScenarioFile,
+  PluginError,
   type RunResult,
   runScenario,
   type Scenario,
@@ -102,12 +103,17 @@ export function cellOf(result: RunResult): MatrixCell {
 /**
  * Run one cell. A scenario that cannot run on this profile (a UserError at run time, such as an explicit
  * address the profile's page size does not divide) gives an `error` cell with the message, so that one
- * profile does not stop the matrix; a file that does not parse is still an error of the whole command.
+ * profile does not stop the matrix; a file that does not parse is still an error of the whole command, and so
+ * is a plugin that fails (a PluginError, thrown again with the cell it failed in).
  */
 export function runCell(scenario: Scenario, profile: string, container?: Registry): MatrixCell {
   try {
     return cellOf(runScenario(scenario, profile, { container, recycle: true }));
   } catch (error) {
+    if (error instanceof PluginError) {
+      const where = `(scenario ${scenario.name} on ${profile})`;
+      throw new PluginError(error.plugin, error.hook, `${error.detail} ${where}`, error.step);
+    }
     if (!isUserError(error)) throw error;
     return {
       scenario: scenario.name,
