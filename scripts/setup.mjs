@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Self set-up for `npm start`, `npm test` and `npm run bench` on a fresh clone with only Node 20 and npm:
 // install through the pinned pnpm (once, or again when a manifest or the lockfile changed), then build
-// (tsc -b is incremental, so a second run does nothing).
+// (tsc -b is incremental, so a second run does nothing), then the command line's single-file build
+// (packages/cli/scripts/bundle.mjs) when a package's dist/ is newer than it.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -60,3 +61,24 @@ if (installed !== digest) {
   writeFileSync(stamp, digest);
 }
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-b"]);
+
+/** The newest modification time of the .js files under `dir` (0 when none), skipping `skip`. */
+function newestJs(dir, skip) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (path === skip) continue;
+    if (entry.isDirectory()) newest = Math.max(newest, newestJs(path, skip));
+    else if (entry.name.endsWith(".js")) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const bundleDir = join(root, "packages", "cli", "dist", "bundle");
+const bundle = join(bundleDir, "flushlab.js");
+const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
+const sources = Math.max(
+  ...readdirSync(join(root, "packages")).map((name) => newestJs(join(root, "packages", name, "dist"), bundleDir)),
+);
+if (sources > built) run(process.execPath, [join(root, "packages", "cli", "scripts", "bundle.mjs")]);

@@ -88,9 +88,27 @@ export function probe_pcache(cpu: MipsCpuSpec): MipsCacheInfo {
   };
 }
 
+/**
+ * The probe of each CPU preset, made once: a preset is frozen when registered, and every kernel of a matrix
+ * asks for its CPU's classification again.
+ */
+const probed = new WeakMap<MipsCpuSpec, MipsCacheInfo>();
+
 /** The classification of a resolved profile's CPU (a MIPS profile: its CPU carries the probe data). */
 export function cacheInfoOf(profile: Profile): MipsCacheInfo {
-  return probe_pcache(profile.cpu as MipsCpuSpec);
+  const cpu = profile.cpu as MipsCpuSpec;
+  let info = probed.get(cpu);
+  if (info === undefined) {
+    info = deepFreeze(probe_pcache(cpu));
+    probed.set(cpu, info);
+  }
+  return info;
+}
+
+function deepFreeze(info: MipsCacheInfo): MipsCacheInfo {
+  Object.freeze(info.dcache);
+  Object.freeze(info.icache);
+  return Object.freeze(info);
 }
 
 /** pages_do_alias(addr1, addr2) (arch/mips/include/asm/page.h): non-zero iff the two addresses differ in colour. */

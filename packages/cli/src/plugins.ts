@@ -43,6 +43,7 @@ import {
 import { registerArchitectures } from "./architectures.js";
 import { VERSION } from "./main.js";
 import { displayPath, type Registry } from "./select.js";
+import { redirectSharedModules } from "./shared-modules.js";
 
 /** A plugin as a plugin file may register it: a PluginSpec (summary optional) or a KernelPlugin object. */
 export type UserPlugin =
@@ -174,6 +175,7 @@ async function importPluginFile(file: string): Promise<Record<string, unknown>> 
       `a plugin file is a JavaScript module (.js, .mjs) or a TypeScript file (.ts, .mts), not "${extname(abs) || "(no extension)"}".`,
     );
   }
+  redirectSharedModules();
   const n = ++loads;
   if (kind === "js") {
     try {

@@ -5,7 +5,7 @@
 // tests use the build (`npm test` builds first).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { MatrixCell } from "../src/report/matrix.js";
@@ -19,12 +19,17 @@ import {
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const bin = join(root, "packages", "cli", "dist", "bin.js");
+const bundle = join(root, "packages", "cli", "dist", "bundle", "flushlab.js");
 const built = join(root, "packages", "cli", "dist", "report", "matrix-parallel.js");
 const PROFILES = "generic/*@*,arm/arm926@*,mips/r4400@*";
 
 function compare(workers: number, ...args: string[]) {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (node scripts/setup.mjs)`);
-  const r = spawnSync(process.execPath, [bin, "compare", "--profiles", PROFILES, ...args], {
+  return compareWith(bin, workers, ...args);
+}
+
+function compareWith(program: string, workers: number, ...args: string[]) {
+  if (!existsSync(program)) throw new Error(`${program} is missing: build first (node scripts/setup.mjs)`);
+  const r = spawnSync(process.execPath, [program, "compare", "--profiles", PROFILES, ...args], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, [WORKERS_ENV]: String(workers) },
@@ -67,6 +72,18 @@ describe("flushlab compare on worker threads", () => {
       // the summary line differs only in its timing
       const counts = (err: string) => err.replace(/ in [\d.]+ s \([\d.]+ ms\/run\)/, "");
       expect(counts(parallel.err)).toBe(counts(serial.err));
+    }
+  }, 120_000);
+
+  it("runs the single-file build's workers from the bundle's own worker script, with the same output", () => {
+    // the bundle's shared chunk resolves ./matrix-worker.js beside itself (matrix-parallel.ts workerScript)
+    expect(existsSync(join(dirname(bundle), "matrix-worker.js"))).toBe(true);
+    const serial = compare(0, "--format", "json");
+    for (const workers of [0, 2]) {
+      const bundled = compareWith(bundle, workers, "--format", "json");
+      expect(bundled.err).toMatch(/^compare: \d+ runs/);
+      expect(bundled.code).toBe(0);
+      expect(bundled.out).toBe(serial.out);
     }
   }, 120_000);
 });

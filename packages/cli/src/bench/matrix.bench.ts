@@ -1,5 +1,6 @@
 // `pnpm bench`: the whole matrix, every registered profile by every catalog scenario, timed from process
-// start to printed table: `node dist/bin.js compare` in a child process, several times. Prints the total
+// start to printed table: `flushlab compare` (the package's bin, the single-file build dist/bundle/flushlab.js
+// that scripts/setup.mjs makes) in a child process, several times. Prints the total
 // (best, median and worst of the runs), the time per cell, the fixed cost of a process (one cell), so that the
 // 2-second target can be held as architectures add profiles; once as `flushlab compare` runs by default on
 // this machine, and once with the other choice of worker threads (report/matrix-parallel.ts:
@@ -12,7 +13,7 @@ import { WORKERS_ENV, workerCount } from "../report/matrix-parallel.js";
 
 const RUNS = 7;
 const TARGET_MS = 2000;
-const bin = fileURLToPath(new URL("../bin.js", import.meta.url));
+const bin = fileURLToPath(new URL("../bundle/flushlab.js", import.meta.url));
 
 /** Run `flushlab compare ...args` with `workers` worker threads; its wall time in ms and its stdout. */
 function compare(args: readonly string[], workers: number): { ms: number; stdout: string } {

@@ -8,7 +8,7 @@ import "reflect-metadata";
 import { workerData } from "node:worker_threads";
 import { defaultContainer, loadScenarioFile, profileRegistry, type Scenario } from "@flushlab/core";
 import { registerArchitectures } from "../architectures.js";
-import { runCell } from "./matrix.js";
+import { resolveProfiles, runCell } from "./matrix.js";
 import {
   awaitGo,
   chunkRange,
@@ -59,6 +59,7 @@ function work(): void {
     return;
   }
   const columns = data.profiles.length;
+  const profiles = resolveProfiles(data.profiles);
   const cells = scenarios.length * columns;
   const chunks = Math.ceil(cells / data.chunkCells);
   for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks)) {
@@ -66,7 +67,7 @@ function work(): void {
     try {
       const out = [];
       for (let i = from; i < to; i++) {
-        out.push(runCell(scenarios[Math.floor(i / columns)], data.profiles[i % columns]));
+        out.push(runCell(scenarios[Math.floor(i / columns)], profiles[i % columns]));
       }
       post({ kind: "cells", chunk, cells: out });
       settleChunk(control, chunk, DELIVERED);

@@ -8,6 +8,8 @@ import {
   isUserError,
   loadScenarioFile,
   PluginError,
+  type Profile,
+  profileRegistry,
   type RunResult,
   runScenario,
   type Scenario,
@@ -106,26 +108,44 @@ export function cellOf(result: RunResult): MatrixCell {
  * profile does not stop the matrix; a file that does not parse is still an error of the whole command, and so
  * is a plugin that fails (a PluginError, thrown again with the cell it failed in).
  */
-export function runCell(scenario: Scenario, profile: string, container?: Registry): MatrixCell {
+export function runCell(scenario: Scenario, profile: string | Profile, container?: Registry): MatrixCell {
   try {
     return cellOf(runScenario(scenario, profile, { container, recycle: true }));
   } catch (error) {
+    const id = typeof profile === "string" ? profile : profile.id;
     if (error instanceof PluginError) {
-      const where = `(scenario ${scenario.name} on ${profile})`;
+      const where = `(scenario ${scenario.name} on ${id})`;
       throw new PluginError(error.plugin, error.hook, `${error.detail} ${where}`, error.step);
     }
     if (!isUserError(error)) throw error;
     return {
       scenario: scenario.name,
-      profile,
+      profile: id,
       verdict: "error",
-      expected: expectedVerdict(scenario, profile) ?? null,
+      expected: expectedVerdict(scenario, id) ?? null,
       violations: 0,
       linesMaintained: 0,
       cycles: 0,
       reason: error.format(),
     };
   }
+}
+
+/**
+ * Each profile resolved once for the whole matrix (a resolution builds the profile: geometries, layout, era),
+ * rather than once per cell; an id that does not resolve stays a string, so that runCell makes each of its
+ * cells the `error` cell it would have been.
+ */
+export function resolveProfiles(ids: readonly string[], container?: Registry): (string | Profile)[] {
+  const registry = profileRegistry(container ?? defaultContainer());
+  return ids.map((id) => {
+    try {
+      return registry.resolve(id);
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      return id;
+    }
+  });
 }
 
 /** The cell of a scenario on a profile. */
@@ -180,8 +200,9 @@ export function runMatrix(
     throw error;
   }
   const columns = profiles.length;
+  const resolved = resolveProfiles(profiles, options.container);
   const run = (index: number) =>
-    runCell(loaded[Math.floor(index / columns)], profiles[index % columns], options.container);
+    runCell(loaded[Math.floor(index / columns)], resolved[index % columns], options.container);
   const report = (cell: MatrixCell, done: number) => {
     for (const r of reporters) r.onCell?.(cell, done, plan);
   };
