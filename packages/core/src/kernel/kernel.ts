@@ -782,19 +782,40 @@ export class Kernel {
 
   // ── User-mode accesses of the current thread ─────────────────────────────────────────────────────────────
 
+  // The three user accesses are what scenarios do word by word (a page is 1024 of them), so each has op()'s
+  // unwinding written out instead of a closure per word.
+
   /** A user load by the current thread; faults are handled (do_page_fault) and the load retried. */
   userLoad(va: Address): number {
-    return this.op(() => this.userAccess("load", va, 0));
+    const depth = this.observation.depth;
+    try {
+      return this.userAccess("load", va, 0);
+    } catch (error) {
+      this.observation.unwind(depth, error);
+      throw error;
+    }
   }
 
   /** A user store by the current thread. */
   userStore(va: Address, value: number): void {
-    this.op(() => this.userAccess("store", va, value));
+    const depth = this.observation.depth;
+    try {
+      this.userAccess("store", va, value);
+    } catch (error) {
+      this.observation.unwind(depth, error);
+      throw error;
+    }
   }
 
   /** A user instruction fetch by the current thread. */
   userIfetch(va: Address): number {
-    return this.op(() => this.userAccess("ifetch", va, 0));
+    const depth = this.observation.depth;
+    try {
+      return this.userAccess("ifetch", va, 0);
+    } catch (error) {
+      this.observation.unwind(depth, error);
+      throw error;
+    }
   }
 
   private userAccess(access: "load" | "store" | "ifetch", va: Address, value: number): number {

@@ -238,9 +238,12 @@ function list(names: readonly string[]): string {
   return names.length > 0 ? names.join(", ") : "(none)";
 }
 
+/** One collator for every comparison: `localeCompare` with options builds a new one on each call. */
+const idCollator = new Intl.Collator("en", { numeric: true });
+
 /** Order ids by arch, CPU, then policy with numeric eras in numeric order (2.6.19 < 3.9 < 3.10). */
 function compareIds(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
+  return idCollator.compare(a, b);
 }
 
 function buildProfile(
