@@ -79,6 +79,8 @@ const bundleDir = join(root, "packages", "cli", "dist", "bundle");
 const bundle = join(bundleDir, "flushlab.js");
 const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
 const sources = Math.max(
-  ...readdirSync(join(root, "packages")).map((name) => newestJs(join(root, "packages", name, "dist"), bundleDir)),
+  ...readdirSync(join(root, "packages")).map((name) =>
+    newestJs(join(root, "packages", name, "dist"), bundleDir),
+  ),
 );
 if (sources > built) run(process.execPath, [join(root, "packages", "cli", "scripts", "bundle.mjs")]);
