@@ -79,6 +79,11 @@ export class ArmKernel {
     readonly copypageTo: Address;
   } | null;
 
+  /** The kernel page table's ASID (for maintenance by kernel virtual address). */
+  readonly kernelAsid: number;
+  /** L1_CACHE_BYTES: the D-cache line size, the stride of the copy and clear loops (copypage.ts). */
+  readonly l1CacheBytes: number;
+
   constructor(
     readonly kernel: Kernel,
     readonly cpu: ArmCpuSpec,
@@ -86,6 +91,8 @@ export class ArmKernel {
     readonly profile: Profile,
   ) {
     this.cacheid = cacheid_init(cpu);
+    this.kernelAsid = kernel.machine.kernelSpace.asid;
+    this.l1CacheBytes = kernel.machine.config.dcache.lineSize;
     if (this.cacheid.vivt) {
       this.windows = null;
     } else {
@@ -104,11 +111,6 @@ export class ArmKernel {
       throw new Error(`the ARM policy ${era.name} needs an ARM CPU preset, not ${profile.cpu.name}`);
     }
     return new ArmKernel(kernel, profile.cpu, era, profile);
-  }
-
-  /** The kernel page table's ASID (for maintenance by kernel virtual address). */
-  get kernelAsid(): number {
-    return this.kernel.machine.kernelSpace.asid;
   }
 }
 

@@ -11,30 +11,31 @@ import { type Address, type Page, replaceHook, type Vma } from "@flushlab/core";
 import { type ArmKernel, CACHE_COLOUR, cache_is_vipt_aliasing, dcacheState } from "./cachetype.js";
 import { __flush_dcache_page, arm_page_mapping } from "./flush.js";
 
-/** The D-cache line size (L1_CACHE_BYTES of the copy loops). */
-function lineSize(arm: ArmKernel): number {
-  return arm.kernel.machine.config.dcache.lineSize;
-}
-
 /** Invalidate (discard) the D line at kernel address `va` (`mcr p15, 0, va, c7, c6, 1`). */
 function invalidateDline(arm: ArmKernel, va: Address): void {
   arm.kernel.maintain("d", "invalidate", {
     scope: "va",
     start: va,
-    length: lineSize(arm),
+    length: arm.l1CacheBytes,
     asid: arm.kernelAsid,
   });
 }
 
 /** Clean and invalidate the D line at kernel address `va` (`mcr p15, 0, va, c7, c14, 1`). */
 function flushDline(arm: ArmKernel, va: Address): void {
-  arm.kernel.maintain("d", "flush", { scope: "va", start: va, length: lineSize(arm), asid: arm.kernelAsid });
+  arm.kernel.maintain("d", "flush", {
+    scope: "va",
+    start: va,
+    length: arm.l1CacheBytes,
+    asid: arm.kernelAsid,
+  });
 }
 
-/** Store the words of one line: `value(offsetInLine)` for each word of [va, va + line). */
+/** Store the words of one line: `value(offsetInLine)` for each word of [va, va + line), in address order. */
 function storeLine(arm: ArmKernel, va: Address, value: (offset: number) => number): void {
-  const line = lineSize(arm);
-  for (let o = 0; o < line; o += 4) arm.kernel.kernelStore(va + o, value(o));
+  const words: number[] = [];
+  for (let o = 0; o < arm.l1CacheBytes; o += 4) words.push(value(o));
+  arm.kernel.writeKernel(va, words);
 }
 
 // arch/arm/mm/copypage-v4wb.c v4wb_copy_user_highpage(), v3.10 (AK; ACP26 without flush_cache_page)
@@ -55,8 +56,8 @@ export function v4wb_copy_user_highpage(
   const kto = kernel.kmap_atomic(to);
   const kfrom = kernel.kmap_atomic(from);
   if (arm.era.v4wbFlushesSource) kernel.hooks.flush_cache_page.call(vma, vaddr, from.pfn);
-  for (let o = 0; o < kernel.pageSize; o += lineSize(arm)) {
-    const words = kernel.readKernel(kfrom + o, lineSize(arm));
+  for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
+    const words = kernel.readKernel(kfrom + o, arm.l1CacheBytes);
     invalidateDline(arm, kto + o);
     storeLine(arm, kto + o, (w) => words[w / 4]);
   }
@@ -69,7 +70,7 @@ export function v4wb_copy_user_highpage(
 export function v4wb_clear_user_highpage(arm: ArmKernel, page: Page, _vaddr: Address): void {
   const { kernel } = arm;
   const kaddr = kernel.kmap_atomic(page);
-  for (let o = 0; o < kernel.pageSize; o += lineSize(arm)) {
+  for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
     invalidateDline(arm, kaddr + o);
     storeLine(arm, kaddr + o, () => 0);
   }
@@ -93,8 +94,8 @@ export function feroceon_copy_user_highpage(
   const kto = kernel.kmap_atomic(to);
   const kfrom = kernel.kmap_atomic(from);
   if (arm.era.v4wbFlushesSource) kernel.hooks.flush_cache_page.call(vma, vaddr, from.pfn);
-  for (let o = 0; o < kernel.pageSize; o += lineSize(arm)) {
-    const words = kernel.readKernel(kfrom + o, lineSize(arm));
+  for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
+    const words = kernel.readKernel(kfrom + o, arm.l1CacheBytes);
     storeLine(arm, kto + o, (w) => words[w / 4]);
     flushDline(arm, kto + o);
   }
@@ -107,7 +108,7 @@ export function feroceon_copy_user_highpage(
 export function feroceon_clear_user_highpage(arm: ArmKernel, page: Page, _vaddr: Address): void {
   const { kernel } = arm;
   const kaddr = kernel.kmap_atomic(page);
-  for (let o = 0; o < kernel.pageSize; o += lineSize(arm)) {
+  for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
     storeLine(arm, kaddr + o, () => 0);
     flushDline(arm, kaddr + o);
   }
