@@ -344,7 +344,8 @@ class ReplayCache {
    * (see {@link pairStore}), so that a fetch differs from a data access only by the offset of its slots. One
    * clock serves both caches: only the order of stamps within a set matters. The loop is {@link runInline}
    * without its loop-invariant branches (V8 does not unswitch loops), with integer arithmetic on the 32-bit
-   * address, the lookup of 4 ways unrolled, and counts by type derived after it from a few sums.
+   * address, the lookup and the victim of 4 ways unrolled and without a data-dependent branch, and counts by
+   * type derived after it from a few sums.
    */
   runFast(batch: RefBatch, from: number, i: ReplayCache): number {
     const types = batch.types;
@@ -390,10 +391,11 @@ class ReplayCache {
       const base = (((address >>> lineShift) & setMask) << waysShift) + (-ifetch & iFirst);
       let slot = -1;
       if (four) {
-        if (tags[base] === tag) slot = base;
-        else if (tags[base + 1] === tag) slot = base + 1;
-        else if (tags[base + 2] === tag) slot = base + 2;
-        else if (tags[base + 3] === tag) slot = base + 3;
+        // without a branch per way (which way hits is random): a comparison used as a number is a setcc
+        const hit1 = +(tags[base + 1] === tag);
+        const hit2 = +(tags[base + 2] === tag);
+        const hit3 = +(tags[base + 3] === tag);
+        if ((+(tags[base] === tag) | hit1 | hit2 | hit3) !== 0) slot = base + hit1 + 2 * hit2 + 3 * hit3;
       } else {
         for (let s = base; s < base + ways; s++) {
           if (tags[s] === tag) {
@@ -411,13 +413,16 @@ class ReplayCache {
       writeMisses += write;
       ifetchMisses += ifetch;
       if (four) {
+        // the oldest of two pairs, then of the two, the first on a tie, by arithmetic again (stamps are
+        // integers below 2^53, so the differences and sums are exact)
         const s0 = stamps[base];
         const s1 = stamps[base + 1];
         const s2 = stamps[base + 2];
         const s3 = stamps[base + 3];
-        const a = s1 < s0 ? 1 : 0;
-        const b = s3 < s2 ? 3 : 2;
-        slot = base + ((b === 3 ? s3 : s2) < (a === 1 ? s1 : s0) ? b : a);
+        const older01 = +(s1 < s0);
+        const older23 = +(s3 < s2);
+        const second = +(s2 + older23 * (s3 - s2) < s0 + older01 * (s1 - s0));
+        slot = base + older01 + second * (2 + older23 - older01);
       } else {
         slot = base;
         for (let s = base + 1; s < base + ways; s++) if (stamps[s] < stamps[slot]) slot = s;
