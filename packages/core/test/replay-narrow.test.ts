@@ -1,7 +1,7 @@
-// The replayer's inline path computes lines and tags with 32-bit shifts when every address of a batch ends
-// below 2^32 (engine.ts runInline, `narrow`), and with the floating-point arithmetic that any address needs
-// otherwise. The two must count exactly the same, including at the edges: address 0, size 0, line boundaries,
-// straddling accesses, the top of the 32-bit space.
+// The replayer's inline paths compute lines and tags with 32-bit integer operations when every address of a
+// batch ends below 2^32 (engine.ts runInline, `narrow`, and runFast for its LRU write-back caches), and with
+// the floating-point arithmetic that any address needs otherwise. The two must count exactly the same,
+// including at the edges: address 0, size 0, line boundaries, straddling accesses, the top of the 32-bit space.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseGeometry } from "../src/hw/geometry.js";

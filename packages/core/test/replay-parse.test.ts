@@ -28,9 +28,14 @@ function parseAll(
 }
 
 /** The UserError a parse throws, as `where: message`. */
-function parseError(format: TraceFormat, input: string | Uint8Array): string {
+function parseError(
+  format: TraceFormat,
+  input: string | Uint8Array,
+  chunkSize?: number,
+  batchSize?: number,
+): string {
   try {
-    parseAll(format, input);
+    parseAll(format, input, chunkSize, batchSize);
   } catch (error) {
     if (error instanceof UserError) return error.format();
     throw error;
@@ -172,6 +177,20 @@ describe("bin", () => {
     expect(parseError("bin", data)).toBe(
       "t.trace: byte offset 8: unknown access type 9 in a binary record (0 read, 1 write, 2 instruction fetch, 3 misc, 4 copy-back, 5 invalidate).",
     );
+    // word by word (aligned chunks) and byte by byte (chunks that split records), in batches of any size
+    const longer = encodeBinary(
+      [0, 1, 2, 0, 1, 2, 0, 1],
+      [0, 8, 16, 24, 32, 40, 48, 56],
+      [4, 4, 4, 4, 4, 4, 4, 4],
+    );
+    longer[5 * 8 + 6] = 7;
+    for (const chunk of [3, 5, 8, 12, 16, 64]) {
+      for (const batch of [1, 2, 3, 64]) {
+        expect(parseError("bin", longer, chunk, batch)).toMatch(
+          /^t\.trace: byte offset 40: unknown access type 7 /,
+        );
+      }
+    }
     const truncated = encodeBinary([0, 1], [0x10, 0x20], [4, 4]).subarray(0, 13);
     expect(parseError("bin", truncated)).toBe(
       "t.trace: byte offset 8: truncated binary record: 5 of 8 bytes.",

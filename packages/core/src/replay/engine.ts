@@ -16,7 +16,7 @@
  *   cachegrind clamps large data accesses to its min_line_size.
  */
 import { UserError } from "../errors.js";
-import type { CacheGeometry } from "../hw/geometry.js";
+import { type CacheGeometry, cacheGeometry } from "../hw/geometry.js";
 import { TagStore } from "../hw/tag-store.js";
 import { type RefBatch, RefType } from "./batch.js";
 
@@ -118,12 +118,16 @@ const LRU = 0;
 const FIFO = 1;
 const RANDOM = 2;
 
-/** One cache of the replayer: a TagStore plus its policies and counters. */
+/** One cache of the replayer: a TagStore (or its share of one) plus its policies and counters. */
 class ReplayCache {
   readonly store: TagStore;
   readonly tags: Int32Array;
   readonly dirty: Uint8Array;
   readonly stamps: Float64Array;
+  /** The first of this cache's slots in the store's arrays (0 unless the store is shared). */
+  readonly first: number;
+  /** One past the last of this cache's slots. */
+  readonly end: number;
   readonly counters = new Float64Array(COUNTERS);
   readonly ways: number;
   readonly setMask: number;
@@ -136,6 +140,11 @@ class ReplayCache {
   readonly policy: number;
   /** Addresses must be below this for a tag (address / way size) to fit the TagStore's 31 bits. */
   readonly addressLimit: number;
+  /**
+   * Whether {@link runFast} may replay this cache's references: LRU, write-back, write-allocate, and no data
+   * size within a line is clamped.
+   */
+  readonly fast: boolean;
   clock = 0;
   /** Indices collected for the other cache during the current {@link run}. */
   private collected = 0;
@@ -147,8 +156,14 @@ class ReplayCache {
     readonly dinero: boolean,
     /** Data accesses larger than this are clamped to it (cachegrind convention; else infinite). */
     readonly maxDataSize: number,
+    /** A store shared with the other cache (see {@link pairStore}); by default the cache has its own. */
+    store?: TagStore,
+    /** This cache's first set in that store: its slots are `first .. first + sets × ways`. */
+    readonly firstSet = 0,
   ) {
-    this.store = new TagStore(geometry, seed);
+    this.store = store ?? new TagStore(geometry, seed);
+    this.first = firstSet * geometry.ways;
+    this.end = this.first + geometry.sets * geometry.ways;
     this.tags = this.store.tags;
     this.dirty = this.store.dirty;
     this.stamps = this.store.stamps;
@@ -161,6 +176,7 @@ class ReplayCache {
     this.writeAllocate = geometry.writeAllocate;
     this.policy = geometry.replacement === "lru" ? LRU : geometry.replacement === "fifo" ? FIFO : RANDOM;
     this.addressLimit = Math.min(2 ** 31 * geometry.waySize, 2 ** 53);
+    this.fast = this.policy === LRU && this.writeBack && this.writeAllocate && maxDataSize >= this.lineSize;
   }
 
   /**
@@ -220,6 +236,7 @@ class ReplayCache {
     const dirty = this.dirty;
     const stamps = this.stamps;
     const ways = this.ways;
+    const first = this.first;
     const setMask = this.setMask;
     const invLine = this.invLine;
     const invWay = 1 / this.geometry.waySize;
@@ -273,7 +290,7 @@ class ReplayCache {
       writes += write;
       ifetches += ifetch;
       const tag = narrow ? address >>> wayShift : (address * invWay) | 0;
-      const base = (line & setMask) * ways;
+      const base = first + (line & setMask) * ways;
       const end = base + ways;
       let slot = base;
       while (slot < end && tags[slot] !== tag) slot++;
@@ -319,6 +336,123 @@ class ReplayCache {
   }
 
   /**
+   * The common case, both caches in one pass: demand reads, writes and instruction fetches within one line,
+   * from index `from` until the batch's end or the first reference it leaves to the general path (a misc or
+   * other record, an access that straddles lines); returns that index. This cache must be {@link fast} and
+   * start at slot 0, and every end (address + size) in `batch` below 2^32. `i` is the cache taking instruction
+   * fetches: this one when unified, else an LRU cache of the same geometry after this one in the same store
+   * (see {@link pairStore}), so that a fetch differs from a data access only by the offset of its slots. One
+   * clock serves both caches: only the order of stamps within a set matters. The loop is {@link runInline}
+   * without its loop-invariant branches (V8 does not unswitch loops), with integer arithmetic on the 32-bit
+   * address, the lookup and the victim of 4 ways unrolled and without a data-dependent branch, and counts by
+   * type derived after it from a few sums.
+   */
+  runFast(batch: RefBatch, from: number, i: ReplayCache): number {
+    const types = batch.types;
+    const addrs = batch.addrs;
+    const sizes = batch.sizes;
+    const count = batch.count;
+    const tags = this.tags;
+    const dirty = this.dirty;
+    const stamps = this.stamps;
+    const ways = this.ways;
+    const four = ways === 4;
+    const waysShift = Math.log2(ways);
+    const setMask = this.setMask;
+    const lineSize = this.lineSize;
+    const lineMask = lineSize - 1;
+    const lineShift = this.geometry.lineShift;
+    const wayShift = lineShift + this.geometry.setShift;
+    // instruction fetches index the I-cache's slots: 0 when unified
+    const iFirst = i.first;
+    let clock = Math.max(this.clock, i.clock);
+    let writes = 0;
+    let ifetches = 0;
+    let misses = 0;
+    let writeMisses = 0;
+    let ifetchMisses = 0;
+    let wholeLineWrites = 0;
+    let writeBacks = 0;
+    let k = from;
+    for (; k < count; k++) {
+      const type = types[k];
+      // exact: every address is below 2^32
+      const address = addrs[k] >>> 0;
+      const size = sizes[k];
+      // a size of 0 touches the line of its address, as in the general path; a size here is at most a line,
+      // so cachegrind's clamp (at least a line when fast) does not act
+      if (type > RefType.ifetch || (address & lineMask) + size > lineSize) break;
+      // types 0..2: write and ifetch as 0/1 by arithmetic, since a branch on a random mix mispredicts
+      const write = type & 1;
+      const ifetch = type >> 1;
+      writes += write;
+      ifetches += ifetch;
+      const tag = address >>> wayShift;
+      const base = (((address >>> lineShift) & setMask) << waysShift) + (-ifetch & iFirst);
+      let slot = -1;
+      if (four) {
+        // without a branch per way (which way hits is random): a comparison used as a number is a setcc
+        const hit1 = +(tags[base + 1] === tag);
+        const hit2 = +(tags[base + 2] === tag);
+        const hit3 = +(tags[base + 3] === tag);
+        if ((+(tags[base] === tag) | hit1 | hit2 | hit3) !== 0) slot = base + hit1 + 2 * hit2 + 3 * hit3;
+      } else {
+        for (let s = base; s < base + ways; s++) {
+          if (tags[s] === tag) {
+            slot = s;
+            break;
+          }
+        }
+      }
+      if (slot >= 0) {
+        stamps[slot] = ++clock;
+        dirty[slot] |= write;
+        continue;
+      }
+      misses++;
+      writeMisses += write;
+      ifetchMisses += ifetch;
+      if (four) {
+        // the oldest of two pairs, then of the two, the first on a tie, by arithmetic again (stamps are
+        // integers below 2^53, so the differences and sums are exact)
+        const s0 = stamps[base];
+        const s1 = stamps[base + 1];
+        const s2 = stamps[base + 2];
+        const s3 = stamps[base + 3];
+        const older01 = +(s1 < s0);
+        const older23 = +(s3 < s2);
+        const second = +(s2 + older23 * (s3 - s2) < s0 + older01 * (s1 - s0));
+        slot = base + older01 + second * (2 + older23 - older01);
+      } else {
+        slot = base;
+        for (let s = base + 1; s < base + ways; s++) if (stamps[s] < stamps[slot]) slot = s;
+      }
+      writeBacks += dirty[slot];
+      tags[slot] = tag;
+      stamps[slot] = ++clock;
+      dirty[slot] = write;
+      // a write that covers its whole line needs no fetch
+      wholeLineWrites += (size >> lineShift) & write;
+    }
+    this.clock = clock;
+    i.clock = clock;
+    // only data accesses write, and only they dirty lines (an I-cache's lines stay clean)
+    const counters = this.counters;
+    const dataMisses = misses - ifetchMisses;
+    counters[RefType.read] += k - from - ifetches - writes;
+    counters[RefType.write] += writes;
+    counters[MISS + RefType.read] += dataMisses - writeMisses;
+    counters[MISS + RefType.write] += writeMisses;
+    counters[BYTES_FROM] += (dataMisses - wholeLineWrites) * lineSize;
+    counters[BYTES_TO] += writeBacks * lineSize;
+    counters[WRITE_BACKS] += writeBacks;
+    i.counters[RefType.ifetch] += ifetches;
+    i.counters[MISS + RefType.ifetch] += ifetchMisses;
+    i.counters[BYTES_FROM] += ifetchMisses * lineSize;
+    return k;
+  }
+
+  /**
    * One access of `size` bytes (type 0..3) within line number `line`: look up, fill on a miss, account
    * write-backs and memory traffic. Returns true on a miss. Fetch and miss counts are the caller's.
    * (The same logic as {@link run}'s inline path, for every policy.)
@@ -328,7 +462,7 @@ class ReplayCache {
     const ways = this.ways;
     const set = line & this.setMask;
     const tag = Math.floor(line * this.invSets);
-    const base = set * ways;
+    const base = this.first + set * ways;
     const end = base + ways;
     const isWrite = type === RefType.write;
     const counters = this.counters;
@@ -347,7 +481,7 @@ class ReplayCache {
       counters[BYTES_TO] += size;
       return true;
     }
-    const victim = this.store.victim(set);
+    const victim = this.store.victim(this.firstSet + set);
     const dirty = this.dirty;
     if (tags[victim] !== -1 && dirty[victim] === 1) {
       counters[BYTES_TO] += this.lineSize;
@@ -400,7 +534,7 @@ class ReplayCache {
   }
 
   /** A modify, copy-back or invalidate record. */
-  private record(type: number, address: number, size: number): void {
+  record(type: number, address: number, size: number): void {
     const counters = this.counters;
     if (type === RefType.modify) {
       const clamped = Math.min(size, this.maxDataSize);
@@ -418,7 +552,7 @@ class ReplayCache {
   /** The slot holding the line of `address`, or -1. */
   private slotOf(address: number): number {
     const line = Math.floor(address * this.invLine);
-    return this.store.find(line & this.setMask, Math.floor(line * this.invSets));
+    return this.store.find(this.firstSet + (line & this.setMask), Math.floor(line * this.invSets));
   }
 
   /**
@@ -434,7 +568,7 @@ class ReplayCache {
         lines++;
       }
     };
-    if (size === 0) for (let slot = 0; slot < tags.length; slot++) copy(slot);
+    if (size === 0) for (let slot = this.first; slot < this.end; slot++) copy(slot);
     else copy(this.slotOf(address));
     this.counters[BYTES_TO] += lines * this.lineSize;
     return lines;
@@ -454,7 +588,7 @@ class ReplayCache {
       // run() relies on invalid slots having stamp 0
       this.stamps[slot] = 0;
     };
-    if (size === 0) for (let slot = 0; slot < tags.length; slot++) drop(slot);
+    if (size === 0) for (let slot = this.first; slot < this.end; slot++) drop(slot);
     else drop(this.slotOf(address));
   }
 
@@ -517,15 +651,19 @@ class ReplayCache {
  * Replays batches of references through an L1 D-cache (unified when there is no I-cache) and an optional
  * L1 I-cache. Feed it every batch of a trace with {@link replay}, then call {@link finish} once.
  *
- * The two caches never interact, so each makes its own pass over a batch, taking the records routed to it
- * in trace order: the I-cache instruction fetches and invalidates; the D-cache reads, writes, misc,
- * modifies, copy-backs and invalidates (and instruction fetches too when unified).
+ * The caches take the records routed to them in trace order: the I-cache instruction fetches and
+ * invalidates; the D-cache reads, writes, misc, modifies, copy-backs and invalidates (and instruction fetches
+ * too when unified). In the common case (LRU, write-back, write-allocate, a unified cache or an I-cache of the
+ * same geometry, addresses below 2^32) one pass takes both caches, as the hardware does, the two sharing one
+ * TagStore; otherwise, since the two never interact, each makes its own pass over a batch.
  */
 export class TraceReplayer {
   readonly convention: Convention;
   private readonly d: ReplayCache;
   private readonly i: ReplayCache | undefined;
   private readonly finalCopyBack: boolean;
+  /** Whether batches below 2^32 take ReplayCache.runFast: a fast unified cache, or a fast pair in one store. */
+  private readonly fast: boolean;
   private references = 0;
   private finished = false;
   /** Indices of a batch's references for the I-cache's pass, collected by the D-cache's pass. */
@@ -538,10 +676,20 @@ export class TraceReplayer {
     const maxData = dinero
       ? Number.POSITIVE_INFINITY
       : (options.maxDataSize ?? Math.min(options.d1.lineSize, options.i1?.lineSize ?? options.d1.lineSize));
-    const unified = options.i1 === undefined;
-    this.d = new ReplayCache(unified ? "l1-ucache" : "l1-dcache", options.d1, seed, dinero, maxData);
-    if (options.i1 !== undefined) this.i = new ReplayCache("l1-icache", options.i1, seed, dinero, maxData);
+    const { d1, i1 } = options;
+    const paired = i1 !== undefined && pairable(d1, i1);
+    if (i1 === undefined) this.d = new ReplayCache("l1-ucache", d1, seed, dinero, maxData);
+    else if (paired) {
+      // one store, the D-cache's sets then the I-cache's, for runFast's single pass
+      const store = pairStore(d1);
+      this.d = new ReplayCache("l1-dcache", d1, seed, dinero, maxData, store, 0);
+      this.i = new ReplayCache("l1-icache", i1, seed, dinero, maxData, store, d1.sets);
+    } else {
+      this.d = new ReplayCache("l1-dcache", d1, seed, dinero, maxData);
+      this.i = new ReplayCache("l1-icache", i1, seed, dinero, maxData);
+    }
     this.finalCopyBack = options.finalCopyBack ?? true;
+    this.fast = this.d.fast && (i1 === undefined || paired);
   }
 
   /** Replay one batch. Throws a UserError naming the reference when an address is out of range. */
@@ -549,13 +697,37 @@ export class TraceReplayer {
     if (this.finished) throw new Error("TraceReplayer.replay after finish");
     const limit = Math.min(this.d.addressLimit, this.i?.addressLimit ?? Number.POSITIVE_INFINITY);
     if (batch.maxEnd > limit) this.rejectRange(batch, limit);
-    if (this.i === undefined) this.d.run(batch, null, batch.count, null);
+    const d = this.d;
+    // below 2^32, not at it: an access of size 0 at 2^32 ends there, but its address has no 32 bits
+    if (this.fast && batch.maxEnd < 2 ** 32) {
+      // one pass for both caches; what runFast leaves goes one reference at a time to the general path
+      const i = this.i ?? d;
+      for (let k = d.runFast(batch, 0, i); k < batch.count; k = d.runFast(batch, k + 1, i)) {
+        this.route(batch, k);
+      }
+    } else if (this.i === undefined) d.run(batch, null, batch.count, null);
     else {
       if (this.forI.length < batch.count) this.forI = new Int32Array(batch.capacity);
       const collected = this.d.run(batch, null, batch.count, this.forI);
       this.i.run(batch, this.forI, collected, null);
     }
     this.references += batch.count;
+  }
+
+  /** Replay reference `k` of `batch` by the general path, in the caches that take it. */
+  private route(batch: RefBatch, k: number): void {
+    const type = batch.types[k];
+    const address = batch.addrs[k];
+    const size = batch.sizes[k];
+    const d = this.d;
+    const i = this.i ?? d;
+    if (type === RefType.ifetch) i.demand(type, address, size);
+    else if (type <= RefType.misc) d.demand(type, address, Math.min(size, d.maxDataSize));
+    else {
+      d.record(type, address, size);
+      // both caches take an invalidate
+      if (type === RefType.invalidate && i !== d) i.record(type, address, size);
+    }
   }
 
   private rejectRange(batch: RefBatch, limit: number): never {
@@ -580,6 +752,30 @@ export class TraceReplayer {
     const caches = this.i === undefined ? [this.d.stats()] : [this.i.stats(), this.d.stats()];
     return { convention: this.convention, references: this.references, caches };
   }
+}
+
+/**
+ * Whether a D- and an I-cache can share one store for {@link ReplayCache.runFast}: the same sets, ways and
+ * lines, both LRU, the D-cache write-back and write-allocate (an I-cache's write policy never acts: it takes
+ * no writes).
+ */
+function pairable(d1: CacheGeometry, i1: CacheGeometry): boolean {
+  return (
+    d1.sets === i1.sets &&
+    d1.ways === i1.ways &&
+    d1.lineSize === i1.lineSize &&
+    d1.replacement === "lru" &&
+    i1.replacement === "lru" &&
+    d1.writePolicy === "write-back" &&
+    d1.writeAllocate
+  );
+}
+
+/** A store of twice the sets of `g`: the D-cache's, then the I-cache's. Its replacement policy is LRU. */
+function pairStore(g: CacheGeometry): TagStore {
+  return new TagStore(
+    cacheGeometry({ size: 2 * g.size, ways: g.ways, lineSize: g.lineSize, replacement: g.replacement }),
+  );
 }
 
 /** Replay every batch of a parsed trace and return the statistics. */

@@ -298,6 +298,58 @@ export const BINARY_RECORD_SIZE = 8;
 /** Whether this host stores words little-endian, as the binary format does (then records load as words). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/**
+ * Append `records` binary records to `batch`, read as two little-endian 32-bit words each from `words`: the
+ * address, then size | type << 16 | pad << 24. Stops before a record of unknown type; returns how many were
+ * appended. The decoding loops are functions of their own, rather than parts of the generator, so that V8
+ * compiles each whole (not on stack replacement in a generator), with its state in registers: they are the
+ * binary format's whole cost.
+ */
+function decodeWords(words: Uint32Array, records: number, batch: RefBatch): number {
+  const { types, addrs, sizes } = batch;
+  const first = batch.count;
+  let maxEnd = batch.maxEnd;
+  let r = 0;
+  for (; r < records; r++) {
+    const address = words[2 * r];
+    const second = words[2 * r + 1];
+    const type = (second >>> 16) & 0xff;
+    if (type > RefType.invalidate) break;
+    const size = second & 0xffff;
+    types[first + r] = type;
+    addrs[first + r] = address;
+    sizes[first + r] = size;
+    const end = address + size;
+    if (end > maxEnd) maxEnd = end;
+  }
+  batch.count = first + r;
+  batch.maxEnd = maxEnd;
+  return r;
+}
+
+/** {@link decodeWords} byte by byte, from `chunk[pos]`: for a big-endian host or an unaligned chunk. */
+function decodeBytes(chunk: Uint8Array, pos: number, records: number, batch: RefBatch): number {
+  const { types, addrs, sizes } = batch;
+  const first = batch.count;
+  let maxEnd = batch.maxEnd;
+  let r = 0;
+  for (; r < records; r++, pos += BINARY_RECORD_SIZE) {
+    const type = chunk[pos + 6];
+    if (type > RefType.invalidate) break;
+    const address =
+      (chunk[pos] | (chunk[pos + 1] << 8) | (chunk[pos + 2] << 16) | (chunk[pos + 3] << 24)) >>> 0;
+    const size = chunk[pos + 4] | (chunk[pos + 5] << 8);
+    types[first + r] = type;
+    addrs[first + r] = address;
+    sizes[first + r] = size;
+    const end = address + size;
+    if (end > maxEnd) maxEnd = end;
+  }
+  batch.count = first + r;
+  batch.maxEnd = maxEnd;
+  return r;
+}
+
 /** Decode Dinero IV binary records (binaryfmt.c); errors name the record's byte offset. */
 function* parseBinary(
   chunks: Iterable<Uint8Array>,
@@ -335,52 +387,16 @@ function* parseBinary(
       }
     }
     while (pos + BINARY_RECORD_SIZE <= n) {
-      // fill the batch's arrays directly: this loop is the binary format's whole cost
-      const room = batch.capacity - batch.count;
-      const records = Math.min(room, (n - pos) >>> 3);
-      const { types, addrs, sizes } = batch;
-      let i = batch.count;
-      if (i === 0) batch.firstOffset = offset;
-      let maxEnd = batch.maxEnd;
+      const records = Math.min(batch.capacity - batch.count, (n - pos) >>> 3);
+      if (batch.count === 0) batch.firstOffset = offset;
       const at = chunk.byteOffset + pos;
-      if (LITTLE_ENDIAN && at % 4 === 0) {
-        // two 32-bit loads per record: the address, then size | type << 16 | pad << 24
-        const words = new Uint32Array(chunk.buffer, at, records * 2);
-        for (let r = 0; r < records; r++, i++, offset += BINARY_RECORD_SIZE) {
-          const address = words[2 * r];
-          const second = words[2 * r + 1];
-          const type = (second >>> 16) & 0xff;
-          const size = second & 0xffff;
-          if (type > RefType.invalidate) {
-            batch.count = i;
-            batch.maxEnd = maxEnd;
-            badType(type);
-          }
-          types[i] = type;
-          addrs[i] = address;
-          sizes[i] = size;
-          if (address + size > maxEnd) maxEnd = address + size;
-        }
-        pos += records * BINARY_RECORD_SIZE;
-      } else {
-        for (let r = 0; r < records; r++, i++, pos += BINARY_RECORD_SIZE, offset += BINARY_RECORD_SIZE) {
-          const type = chunk[pos + 6];
-          if (type > RefType.invalidate) {
-            batch.count = i;
-            batch.maxEnd = maxEnd;
-            badType(type);
-          }
-          const address =
-            (chunk[pos] | (chunk[pos + 1] << 8) | (chunk[pos + 2] << 16) | (chunk[pos + 3] << 24)) >>> 0;
-          const size = chunk[pos + 4] | (chunk[pos + 5] << 8);
-          types[i] = type;
-          addrs[i] = address;
-          sizes[i] = size;
-          if (address + size > maxEnd) maxEnd = address + size;
-        }
-      }
-      batch.count = i;
-      batch.maxEnd = maxEnd;
+      const decoded =
+        LITTLE_ENDIAN && at % 4 === 0
+          ? decodeWords(new Uint32Array(chunk.buffer, at, records * 2), records, batch)
+          : decodeBytes(chunk, pos, records, batch);
+      offset += decoded * BINARY_RECORD_SIZE;
+      pos += decoded * BINARY_RECORD_SIZE;
+      if (decoded < records) badType(chunk[pos + 6]);
       if (batch.full) {
         yield batch;
         batch.reset();
