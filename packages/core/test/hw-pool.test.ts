@@ -5,7 +5,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import type { CacheGeometryInit } from "../src/hw/geometry.js";
 import { Machine, type MachineInit } from "../src/hw/machine.js";
-import { FrameTable, PhysicalMemory } from "../src/hw/memory.js";
+import { PhysicalMemory } from "../src/hw/memory.js";
 import { AddressSpace } from "../src/hw/mmu.js";
 import { ArrayPool, arrayPool, SlotPool } from "../src/hw/pool.js";
 import { catalogFiles } from "../src/scenario/catalog.js";
@@ -78,16 +78,6 @@ describe("SlotPool", () => {
 });
 
 describe("released tables come back empty", () => {
-  it("FrameTable: a table built from a released one's arrays has no entries", () => {
-    const t = new FrameTable<string>(12);
-    for (const pfn of [0, 5, 1023, 1024, 0xfffff]) t.set(pfn, `f${pfn}`);
-    expect(t.pfns()).toEqual([0, 5, 1023, 1024, 0xfffff]);
-    t.release();
-    const u = new FrameTable<string>(12);
-    expect(u.pfns()).toEqual([]);
-    for (const pfn of [0, 5, 1023, 1024, 0xfffff]) expect(u.get(pfn)).toBeUndefined();
-  });
-
   it("PhysicalMemory: memory built from released storage reads 0 everywhere and allocates nothing", () => {
     const m = new PhysicalMemory(4096);
     for (let pa = 0; pa < 3 * 4096; pa += 4) {

@@ -103,23 +103,27 @@ export class Cache {
     this.vaLineOf = arrayPool.takeScratch(Int32Array, slots);
     this.data = arrayPool.takeScratch(Uint32Array, slots * geometry.wordsPerLine);
     this.colours = pageColours(geometry, pageSize);
-    this.ways = geometry.ways;
-    this.sets = geometry.sets;
-    this.lineSize = geometry.lineSize;
-    this.lineShift = geometry.lineShift;
-    this.wordsPerLine = geometry.wordsPerLine;
+    // `| 0`: small integers to V8 whatever arithmetic derived them (a double field costs a conversion per use)
+    this.ways = geometry.ways | 0;
+    this.sets = geometry.sets | 0;
+    this.lineSize = geometry.lineSize | 0;
+    this.lineShift = geometry.lineShift | 0;
+    this.wordsPerLine = geometry.wordsPerLine | 0;
     this.indexByPa = geometry.indexing === "pipt";
     this.tagByVa = geometry.indexing === "vivt";
     this.asidTagged = geometry.asidTagged;
     this.writeBack = geometry.writePolicy === "write-back";
     this.writeAllocate = geometry.writeAllocate;
-    this.setMask = geometry.setMask;
-    this.wordMask = geometry.wordsPerLine - 1;
-    this.linesPerPage = pageSize / geometry.lineSize;
+    this.setMask = geometry.setMask | 0;
+    this.wordMask = this.wordsPerLine - 1;
+    this.linesPerPage = (pageSize / geometry.lineSize) | 0;
     this.found = new Int32Array(Math.max(1, this.colours) * geometry.ways);
   }
 
   // ── The access path ────────────────────────────────────────────────────────────────────────────────
+
+  // The hit paths are kept short (misses, ASID-tagged lookups and write-through in methods of their own) so
+  // that V8 inlines them, lookup included, into the machine's load, store and fetch.
 
   /** The slot holding the line of this access, or -1. */
   find(va: number, pa: number, asid: number): number {
@@ -128,31 +132,37 @@ export class Cache {
     const tag = (this.tagByVa ? va : pa) >>> shift;
     this.lastSet = set;
     this.lastTag = tag;
+    if (this.asidTagged) return this.findTagged(set, tag, asid);
     const tags = this.tags;
     const end = (set + 1) * this.ways;
-    if (this.asidTagged) {
-      const asids = this.asidOf;
-      for (let slot = set * this.ways; slot < end; slot++) {
-        if (tags[slot] === tag && asids[slot] === asid) return slot;
-      }
-      return -1;
-    }
     for (let slot = set * this.ways; slot < end; slot++) if (tags[slot] === tag) return slot;
+    return -1;
+  }
+
+  private findTagged(set: number, tag: number, asid: number): number {
+    const tags = this.tags;
+    const asids = this.asidOf;
+    const end = (set + 1) * this.ways;
+    for (let slot = set * this.ways; slot < end; slot++) {
+      if (tags[slot] === tag && asids[slot] === asid) return slot;
+    }
     return -1;
   }
 
   /** Read the word at `pa` (a load, or an I-cache's fetch): a hit, or a miss that fills the line. */
   read(va: number, pa: number, asid: number): number {
-    let slot = this.find(va, pa, asid);
-    if (slot >= 0) {
-      this.readHits++;
-      this.lastHit = true;
-      this.tagStore.touch(slot);
-    } else {
-      this.readMisses++;
-      this.lastHit = false;
-      slot = this.fill(va, pa, asid);
-    }
+    const slot = this.find(va, pa, asid);
+    if (slot < 0) return this.readMiss(va, pa, asid);
+    this.readHits++;
+    this.lastHit = true;
+    this.tagStore.touch(slot);
+    return this.data[slot * this.wordsPerLine + ((pa >>> 2) & this.wordMask)];
+  }
+
+  private readMiss(va: number, pa: number, asid: number): number {
+    this.readMisses++;
+    this.lastHit = false;
+    const slot = this.fill(va, pa, asid);
     return this.data[slot * this.wordsPerLine + ((pa >>> 2) & this.wordMask)];
   }
 
@@ -161,20 +171,27 @@ export class Cache {
    * A miss allocates under write-allocate, else writes memory directly and leaves the cache alone.
    */
   write(va: number, pa: number, asid: number, value: number): void {
-    let slot = this.find(va, pa, asid);
-    if (slot >= 0) {
-      this.writeHits++;
-      this.lastHit = true;
-      this.tagStore.touch(slot);
-    } else {
-      this.writeMisses++;
-      this.lastHit = false;
-      if (!this.writeAllocate) {
-        this.memory.write(pa, value);
-        return;
-      }
-      slot = this.fill(va, pa, asid);
+    const slot = this.find(va, pa, asid);
+    if (slot < 0) {
+      this.writeMiss(va, pa, asid, value);
+      return;
     }
+    this.writeHits++;
+    this.lastHit = true;
+    this.tagStore.touch(slot);
+    this.data[slot * this.wordsPerLine + ((pa >>> 2) & this.wordMask)] = value;
+    if (this.writeBack) this.dirty[slot] = 1;
+    else this.memory.write(pa, value);
+  }
+
+  private writeMiss(va: number, pa: number, asid: number, value: number): void {
+    this.writeMisses++;
+    this.lastHit = false;
+    if (!this.writeAllocate) {
+      this.memory.write(pa, value);
+      return;
+    }
+    const slot = this.fill(va, pa, asid);
     this.data[slot * this.wordsPerLine + ((pa >>> 2) & this.wordMask)] = value;
     if (this.writeBack) this.dirty[slot] = 1;
     else this.memory.write(pa, value);

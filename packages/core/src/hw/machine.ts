@@ -36,7 +36,7 @@ import {
   pageColours,
 } from "./geometry.js";
 import { PhysicalMemory, pageShiftOf } from "./memory.js";
-import { AddressSpace, checkAddress, hex, IFETCH, LOAD, Mmu, STORE } from "./mmu.js";
+import { AddressSpace, checkAddress, FAULT, hex, IFETCH, LOAD, Mmu, STORE } from "./mmu.js";
 import { Oracle } from "./oracle.js";
 
 /** CPU mode of an access: user addresses and kernel addresses both work in kernel mode. */
@@ -85,7 +85,7 @@ export function resolveMachineConfig(config: MachineInit, where = "machine"): Re
     throw new UserError(where, "a machine configuration must be an object.");
   }
   const pageShift = pageShiftOf(config.pageSize, `${where}.pageSize`);
-  const pageSize = 2 ** pageShift;
+  const pageSize = 1 << pageShift;
   if (!Number.isInteger(config.cpus) || config.cpus < 1 || config.cpus > MAX_CPUS) {
     throw new UserError(
       `${where}.cpus`,
@@ -190,7 +190,7 @@ export class Machine implements MachineApi {
   constructor(config: MachineInit, where = "machine") {
     this.config = resolveMachineConfig(config, where);
     const { pageSize, dcache, icache, cpus, seed } = this.config;
-    this.pageShift = Math.log2(pageSize);
+    this.pageShift = pageShiftOf(pageSize);
     this.userTop = this.config.userTop;
     this.costTable = Object.freeze(resolveCostTable(this.config.costs, `${where}.costs`));
     this.memory = new PhysicalMemory(pageSize);
@@ -259,7 +259,7 @@ export class Machine implements MachineApi {
     if (va >>> 0 !== va || (va & 3) !== 0) checkAddress(va, "load");
     const mmu = this.mmu;
     const pa = mmu.translate(c.space, va, mode === "kernel" ? NEED_LOAD_KERNEL : NEED_LOAD_USER);
-    if (pa < 0) return this.fault(cpu, va, "load");
+    if (pa === FAULT) return this.fault(cpu, va, "load");
     let value: number;
     const cached = mmu.cacheable;
     if (cached) {
@@ -293,7 +293,7 @@ export class Machine implements MachineApi {
     if (va >>> 0 !== va || (va & 3) !== 0) checkAddress(va, "store");
     const mmu = this.mmu;
     const pa = mmu.translate(c.space, va, mode === "kernel" ? NEED_STORE_KERNEL : NEED_STORE_USER);
-    if (pa < 0) return this.fault(cpu, va, "store");
+    if (pa === FAULT) return this.fault(cpu, va, "store");
     value >>>= 0;
     const cached = mmu.cacheable;
     if (cached) {
@@ -331,7 +331,7 @@ export class Machine implements MachineApi {
     if (va >>> 0 !== va || (va & 3) !== 0) checkAddress(va, "ifetch");
     const mmu = this.mmu;
     const pa = mmu.translate(c.space, va, mode === "kernel" ? NEED_IFETCH_KERNEL : NEED_IFETCH_USER);
-    if (pa < 0) return this.fault(cpu, va, "ifetch");
+    if (pa === FAULT) return this.fault(cpu, va, "ifetch");
     let value: number;
     const cached = mmu.cacheable;
     if (cached) {
@@ -596,8 +596,8 @@ export class Machine implements MachineApi {
       cpu.icache.release();
     }
     for (const space of this.spaces.values()) space.release();
+    this.oracle.release(); // before memory's: it asks how much of memory's arena was used
     this.memory.release();
-    this.oracle.release();
   }
 
   /** Subscribe to events; returns the unsubscribe function. */

@@ -15,6 +15,8 @@ export const STORE = 1;
 export const IFETCH = 2;
 /** One of LOAD, STORE, IFETCH. */
 export type AccessCode = 0 | 1 | 2;
+/** What Mmu.translate returns for a fault: odd, so never the address of an aligned word. */
+export const FAULT = 1;
 
 // A packed PTE is `pfn * 32 + bits`; 0 means no PTE.
 /** Packed PTE bit: present. */
@@ -136,7 +138,7 @@ export class AddressSpace implements AddressSpaceApi {
 }
 
 /**
- * Translation of one access. `translate` returns the physical address, or -1 on a fault; the other results
+ * Translation of one access. `translate` returns the physical address, or FAULT; the other results
  * are left in fields (`cacheable`, `asid`, `faultKind`) so that the hot path allocates nothing.
  */
 export class Mmu {
@@ -148,14 +150,17 @@ export class Mmu {
   faultKind: Fault["kind"] = "not-present";
   private readonly pageSize: number;
   private readonly pageMask: number;
+  /** userTop in pages (userTop itself may be 2^32, beyond V8's small integers). */
+  private readonly userPages: number;
 
   constructor(
     readonly pageShift: number,
     readonly userTop: Address,
     readonly kernelSpace: AddressSpace,
   ) {
-    this.pageSize = 2 ** pageShift;
+    this.pageSize = 1 << pageShift;
     this.pageMask = this.pageSize - 1;
+    this.userPages = userTop / this.pageSize;
   }
 
   /**
@@ -172,18 +177,23 @@ export class Mmu {
   }
 
   /**
-   * Translate `va` for an access needing the PTE bits `required` (Mmu.required). `user` is the CPU's current
-   * user space. Faults, in this order: no PTE or not present (`not-present`); a user-mode access to a PTE with
-   * user=false (`user-to-kernel`); a store to a non-writable PTE (`write-protect`); an instruction fetch from a
-   * non-executable PTE (`no-exec`). Kernel mode may access user pages.
+   * Translate the aligned 32-bit address `va` for an access needing the PTE bits `required` (Mmu.required):
+   * the physical address, or FAULT. `user` is the CPU's current user space. Faults, in this order: no PTE or
+   * not present (`not-present`); a user-mode access to a PTE with user=false (`user-to-kernel`); a store to a
+   * non-writable PTE (`write-protect`); an instruction fetch from a non-executable PTE (`no-exec`). Kernel mode
+   * may access user pages.
+   *
+   * Integer arithmetic only, and FAULT an unsigned 32-bit value too: the result stays a 32-bit integer in
+   * V8's optimised code (a -1 beside addresses up to 2^32 made it a double, converted back on every use).
    */
   translate(user: AddressSpace | null, va: Address, required: number): number {
-    const space = va < this.userTop ? user : this.kernelSpace;
+    const vpn = va >>> this.pageShift;
+    const space = vpn < this.userPages ? user : this.kernelSpace;
     if (space === null) {
       this.faultKind = "not-present";
-      return -1;
+      return FAULT;
     }
-    const entry = space.packed(va >>> this.pageShift);
+    const entry = space.packed(vpn);
     if ((entry & required) !== required) {
       this.faultKind =
         (entry & PTE_PRESENT) === 0
@@ -193,11 +203,11 @@ export class Mmu {
             : (required & PTE_WRITABLE & ~entry) !== 0
               ? "write-protect"
               : "no-exec";
-      return -1;
+      return FAULT;
     }
     this.cacheable = (entry & PTE_CACHEABLE) !== 0;
     this.asid = space.asid;
-    return (entry >>> PTE_FLAG_BITS) * this.pageSize + (va & this.pageMask);
+    return (((entry >>> PTE_FLAG_BITS) << this.pageShift) | (va & this.pageMask)) >>> 0;
   }
 
   /**

@@ -5,20 +5,13 @@
 // copies of one physical line that disagree (dirty-alias-conflict).
 import type { Address, Residence, StoreOrigin, Violation, ViolationKind } from "./api.js";
 import type { Cache } from "./cache.js";
-import { ChunkAllocator, FrameTable, type PhysicalMemory } from "./memory.js";
+import type { PhysicalMemory } from "./memory.js";
+import { arrayPool } from "./pool.js";
 
-/** Who wrote a shadow word: nobody (initial content or pokeMemory), a CPU, or the DMA device. */
-const INITIAL = 0;
-const CPU_STORE = 1;
-const DEVICE_STORE = 2;
-
-/**
- * Per physical frame, per word, the store that wrote the expected value, as two doubles side by side (one
- * host cache line per store): the virtual address, and `context × 1024 + (cpu + 1) × 4 + writer kind`,
- * where `context` indexes the (step, actor) pairs seen. The expected values themselves live in memory's
- * shadow plane (memory.ts), beside the words they shadow.
- */
-type Origins = Float64Array;
+/** The origin code of initial content (pokeMemory): written by nobody. 0 means never written. */
+const INITIAL = 1;
+/** The writer of a DMA store in an origin code's table (a CPU's is its index + 1). */
+const DEVICE = 0;
 
 /**
  * The oracle of one machine. `caches` lists every cache in report order (CPU 0's D and I, CPU 1's, ...);
@@ -27,12 +20,21 @@ type Origins = Float64Array;
 export class Oracle {
   /** Violations so far (the machine's `violations`). */
   readonly violations: Violation[] = [];
-  private readonly frames: FrameTable<Origins>;
-  private readonly originArrays: ChunkAllocator<Float64Array>;
+  /**
+   * Per physical word, the store that wrote the expected value, as two 32-bit words side by side: the virtual
+   * address, and an origin code (0: never written; INITIAL; else an index into codeContexts/codeWriters).
+   * Indexed as memory's arena (the word at `pa` at memory.index(pa), 2 per word), and grown with it: as large
+   * as memory and shadow, half the size of a pair of doubles, for a smaller host working set. The expected
+   * values themselves live in memory's shadow plane (memory.ts), beside the words they shadow.
+   */
+  private origins: Uint32Array;
+  /** Per origin code: the context (index of contextSteps) and the writer (DEVICE, or the CPU's index + 1). */
+  private readonly codeContexts: number[] = [0, 0];
+  private readonly codeWriters: number[] = [DEVICE, DEVICE];
+  /** Per writer, its origin code in the current context; 0: none yet (assigned at its first store). */
+  private readonly writerCodes: Uint32Array;
   private readonly wordsPerFrame: number;
   private readonly pageShift: number;
-  private lastPfn = -1;
-  private lastFrame: Origins | undefined = undefined;
   /** The (step, actor) contexts seen, by index; the current one is the last. */
   private readonly contextSteps: number[] = [0];
   private readonly contextActors: string[] = [""];
@@ -48,17 +50,20 @@ export class Oracle {
   ) {
     this.pageShift = memory.pageShift;
     this.wordsPerFrame = memory.wordsPerFrame;
-    this.frames = new FrameTable(memory.pageShift);
-    this.originArrays = new ChunkAllocator(Float64Array, 2 * this.wordsPerFrame);
+    this.origins = arrayPool.take(Uint32Array, memory.words.length);
+    // one writer per CPU (a D- and an I-cache each) and the device
+    this.writerCodes = new Uint32Array(caches.length / 2 + 1);
     let most = 1;
     for (const cache of caches) most = Math.max(most, cache.colours * cache.ways);
     this.found = new Int32Array(most);
   }
 
-  /** Give the origins' storage back to the pool (pool.ts): the oracle must not be used afterwards. */
+  /**
+   * Give the origins' storage back to the pool (pool.ts): the oracle must not be used afterwards. Before
+   * memory's release: only the part of the origins that memory's frames cover was written.
+   */
   release(): void {
-    this.frames.release();
-    this.originArrays.release();
+    arrayPool.give(this.origins, Math.min(this.origins.length, this.memory.usedWords));
   }
 
   /** The step number and actor stamped on the following stores and violations. */
@@ -67,28 +72,16 @@ export class Oracle {
     this.contextSteps.push(step);
     this.contextActors.push(actor);
     this.context = this.contextSteps.length - 1;
+    this.writerCodes.fill(0);
   }
 
-  private frameOf(pfn: number): Origins | undefined {
-    if (pfn === this.lastPfn) return this.lastFrame;
-    const frame = this.frames.get(pfn);
-    if (frame !== undefined) {
-      this.lastPfn = pfn;
-      this.lastFrame = frame;
-    }
-    return frame;
-  }
-
-  private frameFor(pa: number): Origins {
-    const pfn = pa >>> this.pageShift;
-    let frame = this.frameOf(pfn);
-    if (frame === undefined) {
-      frame = this.originArrays.allocate();
-      this.frames.set(pfn, frame);
-      this.lastPfn = pfn;
-      this.lastFrame = frame;
-    }
-    return frame;
+  /** The origins grown to cover memory's arena (which has just grown). */
+  private growOrigins(): Uint32Array {
+    const grown = arrayPool.take(Uint32Array, this.memory.words.length);
+    grown.set(this.origins);
+    arrayPool.give(this.origins);
+    this.origins = grown;
+    return grown;
   }
 
   /** The value a coherent machine holds at `pa` (0 for a word never written). */
@@ -96,47 +89,58 @@ export class Oracle {
     return this.memory.readShadow(pa);
   }
 
+  /** Record `value` as expected at `pa`, written by (`va`, `code`). */
+  private record(pa: number, value: number, va: number, code: number): void {
+    const i = this.memory.indexFor(pa);
+    this.memory.words[i + 1] = value;
+    let origins = this.origins;
+    if (i >= origins.length) origins = this.growOrigins();
+    origins[i] = va;
+    origins[i + 1] = code;
+  }
+
+  /** The origin code of `writer` (DEVICE, or a CPU's index + 1) in the current context. */
+  private codeOf(writer: number): number {
+    const code = this.writerCodes[writer];
+    return code !== 0 ? code : this.newCode(writer);
+  }
+
+  private newCode(writer: number): number {
+    const code = this.codeContexts.length;
+    this.codeContexts.push(this.context);
+    this.codeWriters.push(writer);
+    this.writerCodes[writer] = code;
+    return code;
+  }
+
   /** A CPU stored `value` at `pa` through `va`. */
   store(pa: number, value: number, cpu: number, va: number): void {
-    this.memory.writeShadow(pa, value);
-    const frame = this.frameFor(pa);
-    const w = (pa >>> 2) & (this.wordsPerFrame - 1);
-    frame[2 * w] = va;
-    frame[2 * w + 1] = this.context * 1024 + (cpu + 1) * 4 + CPU_STORE;
+    this.record(pa, value, va, this.codeOf(cpu + 1));
   }
 
   /** The DMA device wrote `value` at `pa`. */
   deviceStore(pa: number, value: number): void {
-    this.memory.writeShadow(pa, value);
-    const frame = this.frameFor(pa);
-    const w = (pa >>> 2) & (this.wordsPerFrame - 1);
-    frame[2 * w] = 0;
-    frame[2 * w + 1] = this.context * 1024 + DEVICE_STORE;
+    this.record(pa, value, 0, this.codeOf(DEVICE));
   }
 
   /** Initial content: `value` at `pa`, written by nobody. */
   poke(pa: number, value: number): void {
-    this.memory.writeShadow(pa, value);
-    const frame = this.frameFor(pa);
-    const w = (pa >>> 2) & (this.wordsPerFrame - 1);
-    frame[2 * w] = 0;
-    frame[2 * w + 1] = INITIAL;
+    this.record(pa, value, 0, INITIAL);
   }
 
   /** The store that wrote the value expected at `pa` (null: initial content). */
   writerOf(pa: number): StoreOrigin | null {
-    const frame = this.frameOf(pa >>> this.pageShift);
-    if (frame === undefined) return null;
-    const w = (pa >>> 2) & (this.wordsPerFrame - 1);
-    const code = frame[2 * w + 1];
-    const writer = code % 4;
-    if (writer === INITIAL) return null;
-    const context = Math.floor(code / 1024);
-    const device = writer === DEVICE_STORE;
-    const va = frame[2 * w];
+    const i = this.memory.index(pa);
+    if (i < 0 || i >= this.origins.length) return null;
+    const code = this.origins[i + 1];
+    if (code === 0 || code === INITIAL) return null;
+    const context = this.codeContexts[code];
+    const writer = this.codeWriters[code];
+    const device = writer === DEVICE;
+    const va = this.origins[i];
     return {
       step: this.contextSteps[context],
-      cpu: Math.floor((code % 1024) / 4) - 1,
+      cpu: writer - 1,
       va: device ? null : va,
       colour: device ? null : this.colourOf(va),
       actor: this.contextActors[context],
@@ -194,7 +198,8 @@ export class Oracle {
     const added: Violation[] = [];
     const dcaches = this.caches.filter((cache) => cache.kind === "d");
     const words = this.wordsPerFrame;
-    for (const pfn of this.frames.pfns()) {
+    for (const pfn of this.memory.frameNumbers()) {
+      if (!this.recorded(pfn)) continue;
       // memory and shadow interleaved (memory.ts): only a word whose two planes differ needs a closer look
       const planes = this.memory.planesOf(pfn);
       if (planes === undefined) continue;
@@ -216,6 +221,14 @@ export class Oracle {
     }
     for (const v of this.dirtyAliasConflicts(dcaches)) added.push(v);
     return added;
+  }
+
+  /** Whether a store, DMA write or poke ever reached frame `pfn` (only those are checked for lost writes). */
+  private recorded(pfn: number): boolean {
+    const base = this.memory.index((pfn << this.pageShift) >>> 0);
+    const end = Math.min(base + 2 * this.wordsPerFrame, this.origins.length);
+    for (let i = base + 1; i < end; i += 2) if (this.origins[i] !== 0) return true;
+    return false;
   }
 
   private inSomeCache(dcaches: readonly Cache[], pa: number, value: number): boolean {

@@ -111,8 +111,8 @@ export const arrayPool = new ArrayPool();
 const MAX_SLOT_ARRAYS = 64;
 
 /**
- * A pool of plain arrays of `undefined` by length: the directories of the sparse tables (FrameTable, the page
- * tables' directories), which hold typed arrays or frames and would otherwise be allocated per machine.
+ * A pool of plain arrays of `undefined` by length: the directories of the sparse tables (physical memory's frame
+ * index, the page tables), which hold typed arrays and would otherwise be allocated per machine.
  */
 export class SlotPool {
   private readonly free = new Map<number, unknown[][]>();
