@@ -203,40 +203,51 @@ export class Cache {
    */
   private fill(va: number, pa: number, asid: number): number {
     const shift = this.lineShift;
-    const set = this.lastSet;
-    const tag = this.lastTag;
-    const linePa = ((pa >>> shift) << shift) >>> 0;
-    if (this.beforeFill !== null) this.beforeFill(linePa, this.lineSize);
-    const slot = this.tagStore.victim(set);
+    const line = pa >>> shift;
+    if (this.beforeFill !== null) this.beforeFill((line << shift) >>> 0, this.lineSize);
+    const slot = this.tagStore.victim(this.lastSet);
     if (this.tags[slot] !== -1 && this.dirty[slot] !== 0) this.writeBackSlot(slot);
-    this.tagStore.fill(slot, tag);
-    this.lineOf[slot] = pa >>> shift;
+    this.tagStore.fill(slot, this.lastTag);
+    this.lineOf[slot] = line;
     this.asidOf[slot] = asid;
     this.vaLineOf[slot] = va >>> shift;
+    if (this.fillSource !== null && this.fillFromSource(slot, va, pa, asid)) return slot;
+    // memory.readLine, by hand: this is the access path's heaviest step, kept to one lookup and one loop
     const words = this.wordsPerLine;
+    const data = this.data;
     const offset = slot * words;
-    const source = this.fillSource;
-    if (source !== null) {
-      const from = source.find(va, pa, asid);
-      if (from >= 0) {
-        const src = source.data;
-        const start = from * words;
-        for (let i = 0; i < words; i++) this.data[offset + i] = src[start + i];
-        return slot;
-      }
+    const start = this.memory.index((line << shift) >>> 0);
+    if (start < 0) {
+      for (let i = 0; i < words; i++) data[offset + i] = 0;
+      return slot;
     }
-    this.memory.readLine(linePa, this.data, offset, words);
+    const arena = this.memory.words;
+    for (let i = 0; i < words; i++) data[offset + i] = arena[start + 2 * i];
     return slot;
+  }
+
+  /** Fill `slot` from the fill source when a lookup there hits: whether it did. */
+  private fillFromSource(slot: number, va: number, pa: number, asid: number): boolean {
+    const source = this.fillSource!;
+    const from = source.find(va, pa, asid);
+    if (from < 0) return false;
+    const words = this.wordsPerLine;
+    const src = source.data;
+    const start = from * words;
+    const offset = slot * words;
+    for (let i = 0; i < words; i++) this.data[offset + i] = src[start + i];
+    return true;
   }
 
   /** Write the line in `slot` back to memory (all its words) and mark it clean. */
   writeBackSlot(slot: number): void {
-    this.memory.writeLine(
-      (this.lineOf[slot] << this.lineShift) >>> 0,
-      this.data,
-      slot * this.wordsPerLine,
-      this.wordsPerLine,
-    );
+    // memory.writeLine, by hand (see fill)
+    const words = this.wordsPerLine;
+    const data = this.data;
+    const offset = slot * words;
+    const start = this.memory.indexFor((this.lineOf[slot] << this.lineShift) >>> 0);
+    const arena = this.memory.words; // after indexFor, which may move it
+    for (let i = 0; i < words; i++) arena[start + 2 * i] = data[offset + i];
     this.dirty[slot] = 0;
     this.writebacks++;
   }

@@ -1,6 +1,6 @@
 // Physical memory: sparse frames of 32-bit words, allocated on the first store and zero-filled.
-// Caches fill and write back whole lines through readLine/writeLine; the DMA device, uncached accesses and
-// write-through stores use read/write.
+// Caches fill and write back whole lines straight in the arena (index/indexFor and `words`, as readLine and
+// writeLine do); the DMA device, uncached accesses and write-through stores use read/write.
 import { UserError } from "../errors.js";
 import { arrayPool, slotPool } from "./pool.js";
 
