@@ -782,57 +782,47 @@ export class Kernel {
 
   // ── User-mode accesses of the current thread ─────────────────────────────────────────────────────────────
 
-  // The three user accesses are what scenarios do word by word (a page is 1024 of them), so each has op()'s
-  // unwinding written out instead of a closure per word.
-
   /** A user load by the current thread; faults are handled (do_page_fault) and the load retried. */
   userLoad(va: Address): number {
-    const depth = this.observation.depth;
-    try {
-      return this.userAccess("load", va, 0);
-    } catch (error) {
-      this.observation.unwind(depth, error);
-      throw error;
-    }
+    return this.userAccess("load", va, 0);
   }
 
   /** A user store by the current thread. */
   userStore(va: Address, value: number): void {
-    const depth = this.observation.depth;
-    try {
-      this.userAccess("store", va, value);
-    } catch (error) {
-      this.observation.unwind(depth, error);
-      throw error;
-    }
+    this.userAccess("store", va, value);
   }
 
   /** A user instruction fetch by the current thread. */
   userIfetch(va: Address): number {
+    return this.userAccess("ifetch", va, 0);
+  }
+
+  /**
+   * The user access of the current thread, retried after each fault it handles. Scenarios make these word by
+   * word (a page is 1024 of them), so op()'s unwinding is written out here rather than paid as a closure per
+   * word.
+   */
+  private userAccess(access: "load" | "store" | "ifetch", va: Address, value: number): number {
     const depth = this.observation.depth;
     try {
-      return this.userAccess("ifetch", va, 0);
+      const thread = this.currentThread;
+      if (thread.task.mm === null)
+        throw new UserError(`thread ${thread.name}`, "a kernel thread makes no user accesses.");
+      for (let attempt = 0; ; attempt++) {
+        const cpu = this.cpu;
+        if (access === "store") {
+          const fault = this.machine.store(cpu, va, value, "user");
+          if (fault === undefined) return 0;
+          this.do_page_fault(fault, attempt);
+        } else {
+          const r = access === "load" ? this.machine.load(cpu, va, "user") : this.machine.ifetch(cpu, va);
+          if (typeof r === "number") return r;
+          this.do_page_fault(r, attempt);
+        }
+      }
     } catch (error) {
       this.observation.unwind(depth, error);
       throw error;
-    }
-  }
-
-  private userAccess(access: "load" | "store" | "ifetch", va: Address, value: number): number {
-    const thread = this.currentThread;
-    if (thread.task.mm === null)
-      throw new UserError(`thread ${thread.name}`, "a kernel thread makes no user accesses.");
-    for (let attempt = 0; ; attempt++) {
-      const cpu = this.cpu;
-      if (access === "store") {
-        const fault = this.machine.store(cpu, va, value, "user");
-        if (fault === undefined) return 0;
-        this.do_page_fault(fault, attempt);
-      } else {
-        const r = access === "load" ? this.machine.load(cpu, va, "user") : this.machine.ifetch(cpu, va);
-        if (typeof r === "number") return r;
-        this.do_page_fault(r, attempt);
-      }
     }
   }
 
