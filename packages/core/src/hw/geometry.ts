@@ -32,6 +32,9 @@ export interface CacheGeometry extends Readonly<Required<CacheGeometryInit>> {
   readonly wordsPerLine: number;
 }
 
+/** The geometries cacheGeometry returned (frozen, so still valid). */
+const validated = new WeakSet<object>();
+
 const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 /**
@@ -39,6 +42,8 @@ const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)
  * (a CPU preset, a CLI option) when the numbers cannot describe a cache.
  */
 export function cacheGeometry(init: CacheGeometryInit, where = "cache geometry"): CacheGeometry {
+  // a geometry this function made is frozen and valid: every machine of a profile is built from the same one
+  if (validated.has(init)) return init as CacheGeometry;
   const { size, ways, lineSize } = init;
   const fail = (why: string): never => {
     throw new UserError(
@@ -66,7 +71,7 @@ export function cacheGeometry(init: CacheGeometryInit, where = "cache geometry")
   const waySize = size / ways;
   const sets = waySize / lineSize;
   const lineShift = Math.log2(lineSize);
-  return Object.freeze({
+  const geometry: CacheGeometry = Object.freeze({
     size,
     ways,
     lineSize,
@@ -82,6 +87,8 @@ export function cacheGeometry(init: CacheGeometryInit, where = "cache geometry")
     setMask: sets - 1,
     wordsPerLine: lineSize / 4,
   });
+  validated.add(geometry);
+  return geometry;
 }
 
 /**
