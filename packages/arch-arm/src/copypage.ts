@@ -31,11 +31,9 @@ function flushDline(arm: ArmKernel, va: Address): void {
   });
 }
 
-/** Store the words of one line: `value(offsetInLine)` for each word of [va, va + line), in address order. */
-function storeLine(arm: ArmKernel, va: Address, value: (offset: number) => number): void {
-  const words: number[] = [];
-  for (let o = 0; o < arm.l1CacheBytes; o += 4) words.push(value(o));
-  arm.kernel.writeKernel(va, words);
+/** One line of zeros, for the clear loops' stores. */
+function zeroLine(arm: ArmKernel): number[] {
+  return new Array<number>(arm.l1CacheBytes / 4).fill(0);
 }
 
 // arch/arm/mm/copypage-v4wb.c v4wb_copy_user_highpage(), v3.10 (AK; ACP26 without flush_cache_page)
@@ -59,7 +57,7 @@ export function v4wb_copy_user_highpage(
   for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
     const words = kernel.readKernel(kfrom + o, arm.l1CacheBytes);
     invalidateDline(arm, kto + o);
-    storeLine(arm, kto + o, (w) => words[w / 4]);
+    kernel.writeKernel(kto + o, words);
   }
   kernel.kunmap_atomic(kfrom);
   kernel.kunmap_atomic(kto);
@@ -70,9 +68,10 @@ export function v4wb_copy_user_highpage(
 export function v4wb_clear_user_highpage(arm: ArmKernel, page: Page, _vaddr: Address): void {
   const { kernel } = arm;
   const kaddr = kernel.kmap_atomic(page);
+  const zeros = zeroLine(arm);
   for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
     invalidateDline(arm, kaddr + o);
-    storeLine(arm, kaddr + o, () => 0);
+    kernel.writeKernel(kaddr + o, zeros);
   }
   kernel.kunmap_atomic(kaddr);
 }
@@ -96,7 +95,7 @@ export function feroceon_copy_user_highpage(
   if (arm.era.v4wbFlushesSource) kernel.hooks.flush_cache_page.call(vma, vaddr, from.pfn);
   for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
     const words = kernel.readKernel(kfrom + o, arm.l1CacheBytes);
-    storeLine(arm, kto + o, (w) => words[w / 4]);
+    kernel.writeKernel(kto + o, words);
     flushDline(arm, kto + o);
   }
   kernel.kunmap_atomic(kfrom);
@@ -108,8 +107,9 @@ export function feroceon_copy_user_highpage(
 export function feroceon_clear_user_highpage(arm: ArmKernel, page: Page, _vaddr: Address): void {
   const { kernel } = arm;
   const kaddr = kernel.kmap_atomic(page);
+  const zeros = zeroLine(arm);
   for (let o = 0; o < kernel.pageSize; o += arm.l1CacheBytes) {
-    storeLine(arm, kaddr + o, () => 0);
+    kernel.writeKernel(kaddr + o, zeros);
     flushDline(arm, kaddr + o);
   }
   kernel.kunmap_atomic(kaddr);

@@ -9,7 +9,8 @@
 import { register } from "node:module";
 
 /** Where the bundle's entry leaves its namespaces, by package name (a registry symbol: one per process). */
-const SHARED = Symbol.for("flushlab.sharedModules");
+const SHARED_KEY = "flushlab.sharedModules";
+const SHARED = Symbol.for(SHARED_KEY);
 
 type SharedModules = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
@@ -24,11 +25,12 @@ export function sharedModules(): SharedModules | undefined {
 }
 
 // The resolve and load hooks, as a module of their own (they run on node's hooks thread). `names` maps each
-// shared package name to its export names; a shared specifier resolves to a `flushlab-shared:` URL whose
-// module re-exports, from the main thread's global, the bundle's namespace.
+// shared package name to its export names and `key` is SHARED's registry key; a shared specifier resolves to a
+// `flushlab-shared:` URL whose module re-exports, from the main thread's global, the bundle's namespace.
 const HOOKS = `
 let names = {};
-export function initialize(data) { names = data.names; }
+let key = "";
+export function initialize(data) { names = data.names; key = data.key; }
 export async function resolve(specifier, context, next) {
   if (Object.hasOwn(names, specifier)) return { url: "flushlab-shared:" + specifier, shortCircuit: true };
   return next(specifier, context);
@@ -36,7 +38,7 @@ export async function resolve(specifier, context, next) {
 export async function load(url, context, next) {
   if (!url.startsWith("flushlab-shared:")) return next(url, context);
   const specifier = url.slice("flushlab-shared:".length);
-  const lines = ['const m = globalThis[Symbol.for("flushlab.sharedModules")][' + JSON.stringify(specifier) + '];'];
+  const lines = ["const m = globalThis[Symbol.for(" + JSON.stringify(key) + ")][" + JSON.stringify(specifier) + "];"];
   for (const name of names[specifier]) {
     lines.push(name === "default" ? "export default m.default;" : "export const " + name + " = m." + name + ";");
   }
@@ -56,5 +58,5 @@ export function redirectSharedModules(): void {
   redirected = true;
   const names: Record<string, string[]> = {};
   for (const [specifier, namespace] of Object.entries(modules)) names[specifier] = Object.keys(namespace);
-  register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { names } });
+  register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { names, key: SHARED_KEY } });
 }

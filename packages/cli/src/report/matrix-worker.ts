@@ -6,9 +6,15 @@
 // it again, so that an error surfaces there as in a serial run).
 import "reflect-metadata";
 import { workerData } from "node:worker_threads";
-import { defaultContainer, loadScenarioFile, profileRegistry, type Scenario } from "@flushlab/core";
+import {
+  defaultContainer,
+  loadScenarioFile,
+  type Profile,
+  profileRegistry,
+  type Scenario,
+} from "@flushlab/core";
 import { registerArchitectures } from "../architectures.js";
-import { resolveProfiles, runCell } from "./matrix.js";
+import { runCell } from "./matrix.js";
 import {
   awaitGo,
   chunkRange,
@@ -24,12 +30,13 @@ const data = workerData as MatrixWorkerData;
 const control = new Int32Array(data.control);
 const post = (message: MatrixWorkerMessage) => data.port.postMessage(message);
 
-/** The scenarios, or why this worker cannot run the main thread's matrix. */
-function load(): Scenario[] | string {
+/** The resolved profiles and the scenarios, or why this worker cannot run the main thread's matrix. */
+function load(): { profiles: Profile[]; scenarios: Scenario[] } | string {
   const registry = profileRegistry(registerArchitectures(defaultContainer()));
+  const profiles: Profile[] = [];
   for (const id of data.profiles) {
     try {
-      registry.resolve(id);
+      profiles.push(registry.resolve(id));
     } catch {
       return `profile ${id} is not registered in a worker`;
     }
@@ -42,24 +49,24 @@ function load(): Scenario[] | string {
       return `${file} does not load in a worker`;
     }
   }
-  return scenarios;
+  return { profiles, scenarios };
 }
 
 function work(): void {
-  const scenarios = load();
+  const loaded = load();
   const go = awaitGo(control, data.port);
   if (go === null) return;
-  if (typeof scenarios === "string") {
-    post({ kind: "declined", why: scenarios });
+  if (typeof loaded === "string") {
+    post({ kind: "declined", why: loaded });
     return;
   }
+  const { profiles, scenarios } = loaded;
   const changed = scenarios.findIndex((s, i) => s.hash !== go.hashes[i]);
   if (changed >= 0) {
     post({ kind: "declined", why: `${data.files[changed]} changed during the run` });
     return;
   }
   const columns = data.profiles.length;
-  const profiles = resolveProfiles(data.profiles);
   const cells = scenarios.length * columns;
   const chunks = Math.ceil(cells / data.chunkCells);
   for (let chunk = claimChunk(control, chunks); chunk >= 0; chunk = claimChunk(control, chunks)) {
